@@ -1,0 +1,5 @@
+export * from './event-store.port';
+export * from './errors';
+export * from './position';
+export { CatchUpSubscription, LocalWakeUps, type WakeUpSource, type CatchUpTuning } from './catch-up-subscription';
+export { prepareAppend, validateStreamName, validateExpectedRevision, type PreparedEvent } from './validation';
