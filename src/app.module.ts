@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/config';
+import { HealthModule } from './health/health.module';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { loggingParams } from './logging/logging';
+
+export interface AppModuleOptions {
+  /** The server runs projections and serves HTTP; one-shot CLI commands do neither. */
+  readonly server: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // CLI commands print their results on stdout, so their logs go to stderr.
+        LoggerModule.forRoot(loggingParams(config.logLevel, options.server ? 'stdout' : 'stderr')),
+        CqrsModule.forRoot(),
+        InfrastructureModule.forRoot(config, { runProjections: options.server }),
+        ...(options.server ? [HealthModule] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { Command, CommanderError } from 'commander';
+import { EventStoreError } from '@csmcp/event-store';
+import { ConfigError } from '../config/config';
+import { registerProjections } from './commands/projections.command';
+import { registerServe } from './commands/serve.command';
+import { UsageError } from './errors';
+
+export function buildProgram(): Command {
+  const program = new Command('csmcp')
+    .description('csmcp: an event-sourced MCP server for customer-success data')
+    .version(require('../../../package.json').version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerServe(program);
+  registerProjections(program);
+  return program;
+}
+
+/** Entry point of bin/csmcp.js. Exit codes: 0 done, 1 failed, 2 wrong usage or configuration. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander already printed it
+  if (error instanceof ConfigError || error instanceof UsageError) {
+    process.stderr.write(`csmcp: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof EventStoreError) {
+    process.stderr.write(`csmcp: ${error.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`csmcp: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
