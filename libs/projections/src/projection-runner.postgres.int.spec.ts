@@ -16,7 +16,7 @@ runProjectionRunnerSuite(
       cleanup: () => dropSchema(schema),
     };
   },
-  { rebuildEvents: 10_000, minRebuildRate: 200 },
+  { rebuildEvents: 5_000 },
 );
 
 describe('ProjectionRunner on a brand-new PostgreSQL schema', () => {

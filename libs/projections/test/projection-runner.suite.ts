@@ -25,10 +25,8 @@ export interface ReadModelTarget {
 }
 
 export interface SuiteOptions {
-  /** Events in the rebuild-rate test. */
+  /** Events in the large-rebuild test (rates are measured by npm run bench, never asserted here). */
   readonly rebuildEvents: number;
-  /** Fail below this rate (events/s); the observed rate is printed either way. */
-  readonly minRebuildRate: number;
 }
 
 /** A projection recording every event it applies: duplicates and gaps show up in its tables. */
@@ -533,20 +531,14 @@ export function runProjectionRunnerSuite(label: string, makeTarget: () => ReadMo
       }
     });
 
-    it(`rebuilds ${suite.rebuildEvents} events quickly`, async () => {
+    it(`rebuilds ${suite.rebuildEvents} events across many batches, each exactly once`, async () => {
       const { store } = freshStore();
       const db = await openDb();
       const projection = recorder(uniqueName('rate'), { handles: ['Counted', 'Other', 'Ignored'] });
       for (let i = 0; i < suite.rebuildEvents; i += 1_000) await append(store, Math.min(1_000, suite.rebuildEvents - i), 1_000);
       const r = runner({ store, db, projections: [projection] });
-      const started = process.hrtime.bigint();
       await r.rebuild();
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const rate = Math.round(suite.rebuildEvents / seconds);
-      // eslint-disable-next-line no-console
-      console.log(`[${label}] rebuilt ${suite.rebuildEvents} events in ${seconds.toFixed(2)} s: ${rate} events/s`);
       expect((await readModel(db, projection.name)).total).toBe(suite.rebuildEvents);
-      expect(rate).toBeGreaterThanOrEqual(suite.minRebuildRate);
     }, 120_000);
   });
 }
