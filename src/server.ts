@@ -18,12 +18,11 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.log({ url, eventStore: describeStore(config.eventStore), readModels: describeStore(config.readModels) }, 'csmcp is listening');
+  logger.log({ msg: 'csmcp is listening', url, eventStore: describeStore(config.eventStore), readModels: describeStore(config.readModels) });
   return { app, url, close: () => app.close() };
 }

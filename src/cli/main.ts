@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EventStoreError } from '@csmcp/event-store';
 import { ConfigError } from '../config/config';
 import { registerProjections } from './commands/projections.command';
@@ -9,12 +11,21 @@ import { UsageError } from './errors';
 export function buildProgram(): Command {
   const program = new Command('csmcp')
     .description('csmcp: an event-sourced MCP server for customer-success data')
-    .version(require('../../../package.json').version)
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
   registerProjections(program);
   return program;
+}
+
+/** The version in package.json, found from here whether running from src/ or from dist/src/. */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
 }
 
 /** Entry point of bin/csmcp.js. Exit codes: 0 done, 1 failed, 2 wrong usage or configuration. */

@@ -8,9 +8,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** The environment csmcp reads, validated at start. Names and defaults are documented in README.md. */
 class Environment {
   @IsOptional()
-  @IsInt({ message: 'PORT must be an integer from 1 to 65535' })
-  @Min(1, { message: 'PORT must be an integer from 1 to 65535' })
-  @Max(65535, { message: 'PORT must be an integer from 1 to 65535' })
+  @IsInt({ message: 'PORT must be an integer from 0 to 65535 (0 picks a free port)' })
+  @Min(0, { message: 'PORT must be an integer from 0 to 65535 (0 picks a free port)' })
+  @Max(65535, { message: 'PORT must be an integer from 0 to 65535 (0 picks a free port)' })
   PORT?: number;
 
   @IsOptional()

@@ -26,9 +26,9 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ PORT: 'abc' }, 'PORT must be an integer from 1 to 65535 (got "abc")'],
-    [{ PORT: '70000' }, 'PORT must be an integer from 1 to 65535 (got 70000)'],
-    [{ PORT: '0' }, 'PORT must be an integer from 1 to 65535 (got 0)'],
+    [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535 (0 picks a free port) (got "abc")'],
+    [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (0 picks a free port) (got 70000)'],
+    [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535 (0 picks a free port) (got "-1")'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a PostgreSQL URL'],
     [{ EVENTSTORE_URL: 'http://x' }, 'EVENTSTORE_URL must be an EventStoreDB/KurrentDB connection string'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],

@@ -55,7 +55,7 @@ describe('csmcp configuration', () => {
   it('refuses a wrong variable at start, naming it and what is allowed', async () => {
     const result = await runCli(['serve'], { PORT: 'eighty', LOG_LEVEL: 'chatty' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('PORT must be an integer from 1 to 65535 (got "eighty")');
+    expect(result.stderr).toContain('PORT must be an integer from 0 to 65535 (0 picks a free port) (got "eighty")');
     expect(result.stderr).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")');
     expect(result.stderr).not.toMatch(/at \S+ \(/); // no stack trace
   });

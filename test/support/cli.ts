@@ -51,7 +51,7 @@ export function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): 
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk;
-      const match = /"url":"(http:\/\/[^"]+)"[^\n]*csmcp is listening/.exec(output);
+      const match = /"msg":"csmcp is listening","url":"(http:\/\/[^"]+)"/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({

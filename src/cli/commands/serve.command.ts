@@ -14,7 +14,20 @@ export function registerServe(program: Command): void {
         ...(options.port !== undefined ? { PORT: options.port } : {}),
         ...(options.host !== undefined ? { HOST: options.host } : {}),
       });
-      await startServer(config);
-      // Nest's shutdown hooks close the store on SIGINT/SIGTERM; the process stays up until then.
+      const server = await startServer(config);
+      // On SIGTERM/SIGINT: stop accepting requests, let projections finish their batch, close the
+      // stores, and exit 0 so process managers see a clean stop. A second signal exits at once.
+      const shutdown = (signal: NodeJS.Signals) => {
+        process.once(signal, () => process.exit(1));
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`csmcp: shutdown failed: ${String(error)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
     });
 }
