@@ -6,6 +6,7 @@ import {
   commandNow,
   notCleared,
   oneOf,
+  onlyUpdatableFields,
   optionalBoolean,
   optionalCalendarDate,
   optionalId,
@@ -165,6 +166,7 @@ function updateCta({ data, metadata }: UpdateCta, state: CtaState): CtaUpdated {
 }
 
 function validateUpdate(data: UpdateCta['data']): Partial<Pick<CtaFields, (typeof CTA_UPDATABLE_FIELDS)[number]>> {
+  onlyUpdatableFields(data, ['ctaId', 'allowReopen'], CTA_UPDATABLE_FIELDS);
   const requested: Partial<Pick<CtaFields, (typeof CTA_UPDATABLE_FIELDS)[number]>> = {};
   for (const field of ['name', 'priority', 'status', 'ownerId'] as const) notCleared(field, data[field]);
   if (data.name !== undefined) requested.name = requiredText('name', data.name, TEXT_LIMITS.name);

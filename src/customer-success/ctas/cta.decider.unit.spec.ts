@@ -299,6 +299,20 @@ describe('CTA decider', () => {
       spec.given([ctaCreated()]).when(updateCta(data)).thenThrows(DomainError, { code: 'VALIDATION', field, message });
     });
 
+    it.each(['type', 'companyId', 'relationshipId', 'successPlanId', 'closedAt'])(
+      'refuses to change %s, which is fixed at creation (VALIDATION)',
+      (field) => {
+        spec
+          .given([ctaCreated()])
+          .when(updateCta({ [field]: 'other' } as never))
+          .thenThrows(DomainError, {
+            code: 'VALIDATION',
+            field,
+            message: `${field} cannot be changed by an update; an update may change only name, priority, status, ownerId, dueDate, reason, comments`,
+          });
+      },
+    );
+
     it('closing a CTA records closedAt from the command time', () => {
       spec
         .given([ctaCreated()])

@@ -56,3 +56,7 @@ export type CtaTaskCreated = DomainEvent<'CtaTaskCreated', CtaTask & { ctaId: st
 export type CtaEvent = CtaCreated | CtaUpdated | CtaTaskCreated;
 export type CtaEventType = CtaEvent['type'];
 export const CTA_EVENT_TYPES: readonly CtaEventType[] = ['CtaCreated', 'CtaUpdated', 'CtaTaskCreated'];
+
+/** One stream per CTA (its tasks included): `cta-<ctaId>`. */
+export const CTA_STREAM_CATEGORY = 'cta';
+export const ctaStreamName = (ctaId: string): string => `${CTA_STREAM_CATEGORY}-${ctaId}`;

@@ -138,3 +138,16 @@ export function optionalBoolean(field: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw invalid(field, `must be true or false; got ${describeValue(value)}`);
   return value;
 }
+
+/**
+ * An update names only fields it may change. Callers that bypass the typed command (an LLM's raw
+ * arguments, an import) get told which fields are fixed instead of having them silently ignored.
+ */
+export function onlyUpdatableFields(data: object, allowed: readonly string[], updatable: readonly string[]): void {
+  for (const [field, value] of Object.entries(data)) {
+    if (value === undefined || allowed.includes(field) || updatable.includes(field)) continue;
+    throw new DomainError('VALIDATION', `${field} cannot be changed by an update; an update may change only ${updatable.join(', ')}`, {
+      field,
+    });
+  }
+}
