@@ -39,6 +39,7 @@ export type TimelineContextKind = (typeof TIMELINE_CONTEXT_KINDS)[number];
 export const TEXT_LIMITS = {
   id: 200,
   name: 255,
+  label: 100,
   reason: 1_000,
   comments: 10_000,
   description: 10_000,

@@ -8,6 +8,8 @@ export type CreateSuccessPlan = DomainCommand<
     companyId: string;
     relationshipId?: string | null;
     name: string;
+    /** Free text, at most 100 characters: Onboarding, Adoption, Renewal, ... */
+    planType?: string | null;
     /** Draft (default) or Active: a plan is not created finished. */
     status?: SuccessPlanStatus;
     ownerId: string;
@@ -25,6 +27,7 @@ export type UpdateSuccessPlan = DomainCommand<
   {
     successPlanId: string;
     name?: string;
+    planType?: string | null;
     status?: SuccessPlanStatus;
     ownerId?: string;
     startDate?: string | null;

@@ -78,6 +78,7 @@ function createSuccessPlan({ data, metadata }: CreateSuccessPlan, state: Success
       companyId: requiredId('companyId', data.companyId),
       relationshipId: optionalId('relationshipId', data.relationshipId),
       name: requiredText('name', data.name, TEXT_LIMITS.name),
+      planType: optionalText('planType', data.planType, TEXT_LIMITS.label),
       status,
       ownerId: requiredId('ownerId', data.ownerId),
       startDate: optionalCalendarDate('startDate', data.startDate),
@@ -135,6 +136,7 @@ function validateUpdate(data: UpdateSuccessPlan['data']): Partial<Pick<SuccessPl
   const requested: Partial<Pick<SuccessPlanFields, SuccessPlanUpdatableField>> = {};
   for (const field of ['name', 'status', 'ownerId'] as const) notCleared(field, data[field]);
   if (data.name !== undefined) requested.name = requiredText('name', data.name, TEXT_LIMITS.name);
+  if (data.planType !== undefined) requested.planType = optionalText('planType', data.planType, TEXT_LIMITS.label);
   if (data.status !== undefined) requested.status = oneOf('status', data.status, SUCCESS_PLAN_STATUSES);
   if (data.ownerId !== undefined) requested.ownerId = requiredId('ownerId', data.ownerId);
   if (data.startDate !== undefined) requested.startDate = data.startDate === null ? null : calendarDate('startDate', data.startDate);

@@ -23,6 +23,7 @@ const planCreated = (data: Partial<SuccessPlanCreated['data']> = {}): SuccessPla
     companyId: 'acme',
     relationshipId: null,
     name: 'Onboarding 2025',
+    planType: null,
     status: 'Draft',
     ownerId: 'u-anna',
     startDate: null,
@@ -62,6 +63,7 @@ describe('Success plan decider', () => {
           createPlan({
             relationshipId: 'acme-emea',
             name: ' EMEA adoption ',
+            planType: 'Adoption',
             status: 'Active',
             startDate: '2025-03-01',
             dueDate: '2025-06-30',
@@ -72,6 +74,7 @@ describe('Success plan decider', () => {
           planCreated({
             relationshipId: 'acme-emea',
             name: 'EMEA adoption',
+            planType: 'Adoption',
             status: 'Active',
             startDate: '2025-03-01',
             dueDate: '2025-06-30',
@@ -127,6 +130,7 @@ describe('Success plan decider', () => {
       ['a blank name', { name: ' ' }, 'name', 'name is required and must not be blank'],
       ['a missing company', { companyId: undefined as never }, 'companyId', 'companyId is required and must be a non-blank id; got nothing'],
       ['a blank owner', { ownerId: '' }, 'ownerId', 'ownerId is required and must be a non-blank id; got ""'],
+      ['a plan type over 100 characters', { planType: 'x'.repeat(101) }, 'planType', 'planType must be at most 100 characters; got 101'],
       [
         'a start date that does not exist',
         { startDate: '2025-04-31' },
@@ -164,8 +168,13 @@ describe('Success plan decider', () => {
     it('leaves out fields whose new value equals the current one, and clears optional fields given null', () => {
       spec
         .given([planCreated({ dueDate: '2025-06-30' })])
-        .when(updatePlan({ name: 'Onboarding 2025', dueDate: null }))
-        .then([planUpdated([{ field: 'dueDate', from: '2025-06-30', to: null }])]);
+        .when(updatePlan({ name: 'Onboarding 2025', dueDate: null, planType: 'Onboarding' }))
+        .then([
+          planUpdated([
+            { field: 'planType', from: null, to: 'Onboarding' },
+            { field: 'dueDate', from: '2025-06-30', to: null },
+          ]),
+        ]);
     });
 
     it('refuses an update that changes nothing (NOTHING_TO_CHANGE)', () => {
@@ -175,7 +184,7 @@ describe('Success plan decider', () => {
         .thenThrows(DomainError, {
           code: 'NOTHING_TO_CHANGE',
           message:
-            'Success plan plan-1 already has these values, so nothing was changed. Give at least one field with a new value (name, status, ownerId, startDate, dueDate, description)',
+            'Success plan plan-1 already has these values, so nothing was changed. Give at least one field with a new value (name, planType, status, ownerId, startDate, dueDate, description)',
         });
     });
 
@@ -239,7 +248,7 @@ describe('Success plan decider', () => {
         .thenThrows(DomainError, {
           code: 'VALIDATION',
           field,
-          message: `${field} cannot be changed by an update; an update may change only name, status, ownerId, startDate, dueDate, description`,
+          message: `${field} cannot be changed by an update; an update may change only name, planType, status, ownerId, startDate, dueDate, description`,
         });
     });
 

@@ -11,6 +11,8 @@ export type SuccessPlanFields = {
   companyId: string;
   relationshipId: string | null;
   name: string;
+  /** Free text such as Onboarding, Adoption, Renewal (the read model's plan_type). */
+  planType: string | null;
   status: SuccessPlanStatus;
   ownerId: string;
   /** YYYY-MM-DD; when both are set, dueDate is not before startDate. */
@@ -23,7 +25,7 @@ export type SuccessPlanFields = {
   closedAt: string | null;
 };
 
-export const SUCCESS_PLAN_UPDATABLE_FIELDS = ['name', 'status', 'ownerId', 'startDate', 'dueDate', 'description'] as const;
+export const SUCCESS_PLAN_UPDATABLE_FIELDS = ['name', 'planType', 'status', 'ownerId', 'startDate', 'dueDate', 'description'] as const;
 export type SuccessPlanUpdatableField = (typeof SUCCESS_PLAN_UPDATABLE_FIELDS)[number];
 export type SuccessPlanFieldChange = TypedChange<SuccessPlanFields, SuccessPlanUpdatableField | 'closedAt'>;
 
