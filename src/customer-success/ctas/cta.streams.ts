@@ -1,0 +1,1 @@
+export const ctaStream = (ctaId: string) => `cta-${ctaId}`;

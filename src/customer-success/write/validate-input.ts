@@ -1,0 +1,42 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { InputValidationError, type FieldProblem } from './write-errors';
+
+/**
+ * Checks tool input against its DTO: types, lengths, enums, dates; unknown fields are refused (an
+ * LLM that sends `companyName` to update_cta learns it cannot change it, instead of being ignored).
+ */
+export function validateInput<T extends object>(dto: ClassConstructor<T>, input: unknown): T {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new InputValidationError([{ field: '(input)', problem: 'must be a JSON object of named arguments' }]);
+  const instance = plainToInstance(dto, input, { enableImplicitConversion: false });
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length > 0) throw new InputValidationError(flatten(errors));
+  return instance;
+}
+
+function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.entries(e.constraints ?? {}).map(([rule, message]) => ({
+      field,
+      problem:
+        rule === 'whitelistValidation'
+          ? `is not an accepted field${FIXED_FIELD_HINT[e.property] ?? ''}`
+          : message.startsWith(`${e.property} `)
+            ? message.slice(e.property.length + 1)
+            : message,
+    }));
+    return [...own.slice(0, 1), ...flatten(e.children ?? [], field)];
+  });
+}
+
+// Fields an LLM commonly tries to send that are fixed or not writable: say why, not just "unknown".
+const FIXED_FIELD_HINT: Record<string, string> = {
+  companyId: ' here (the company is fixed when the record is created)',
+  type: ' here (the type is fixed when the record is created)',
+  contextKind: ' here (a timeline activity cannot be moved to another record)',
+  contextId: ' here (a timeline activity cannot be moved to another record)',
+  delete: ' (deleting records is not supported through MCP)',
+  deleted: ' (deleting records is not supported through MCP)',
+};
