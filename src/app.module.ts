@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
+import { CustomerSuccessModule } from './customer-success/customer-success.module';
 import { HealthModule } from './health/health.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { loggingParams } from './logging/logging';
@@ -21,6 +22,7 @@ export class AppModule {
         LoggerModule.forRoot(loggingParams(config.logLevel, options.server ? 'stdout' : 'stderr')),
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config, { runProjections: options.server }),
+        CustomerSuccessModule,
         ...(options.server ? [HealthModule] : []),
       ],
     };

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EventStoreError } from '@csmcp/event-store';
 import { ConfigError } from '../config/config';
+import { registerPolicy } from './commands/policy.command';
 import { registerProjections } from './commands/projections.command';
 import { registerServe } from './commands/serve.command';
 import { UsageError } from './errors';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerProjections(program);
+  registerPolicy(program);
   return program;
 }
 
