@@ -1,0 +1,314 @@
+/**
+ * What only the PostgreSQL adapter has to prove: the sequence-gap problem (a transaction that commits
+ * late must never be skipped by readers that went past it), racing appends on one database, schema
+ * creation by processes starting together, and behaviour when connections fail.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { ConcurrencyError, StoreUnavailableError } from '../errors';
+import type { NewEvent, Position, RecordedEvent, Subscription } from '../event-store.port';
+import { comparePositions } from '../position';
+import { PostgresEventStore } from './postgres-event-store';
+import { TEST_DATABASE_URL, dropSchema, freshSchemaName } from '../../test/postgres-test-database';
+
+const schema = freshSchemaName('pg');
+const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({ type, data }) as NewEvent;
+const name = (label: string) => `pg-${label}-${randomUUID()}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('PostgresEventStore (PostgreSQL specifics)', () => {
+  let store: PostgresEventStore;
+  let raw: Client;
+  const subscriptions: Subscription[] = [];
+
+  beforeAll(async () => {
+    // A short stable wait: these tests hold transactions open on purpose.
+    store = new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema, stableWaitMs: 100 });
+    await store.init();
+    raw = new Client({ connectionString: TEST_DATABASE_URL });
+    await raw.connect();
+  });
+
+  afterEach(async () => {
+    await Promise.all(subscriptions.splice(0).map((s) => s.stop()));
+    await raw.query('ROLLBACK').catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await raw?.end();
+    await dropSchema(schema);
+  });
+
+  function subscribe(after: Position | null, streams: string[]) {
+    const seen: RecordedEvent[] = [];
+    const positions: Position[] = [];
+    subscriptions.push(
+      store.subscribeToAll({
+        after,
+        handler: (events) => {
+          positions.push(...events.map((e) => e.position));
+          seen.push(...events.filter((e) => streams.includes(e.streamName)));
+        },
+      }),
+    );
+    return { seen, positions };
+  }
+
+  const ours = (events: RecordedEvent[], streams: string[]) => events.filter((e) => streams.includes(e.streamName));
+
+  describe('the sequence gap: a late commit is never skipped', () => {
+    it('holds back events committed after an append that is still in flight, then delivers both in order', async () => {
+      const held = name('held');
+      const later = name('later');
+      const start = await store.headPosition();
+      const sub = subscribe(start, [held, later]);
+
+      // An append in flight: its transaction has drawn the lower global position and has not committed.
+      await raw.query('BEGIN');
+      await raw.query(`INSERT INTO "${schema}".es_streams (stream_name, revision) VALUES ($1, 0)`, [held]);
+      const { rows } = await raw.query(
+        `INSERT INTO "${schema}".es_events (event_id, stream_name, revision, type, data, metadata)
+         VALUES ($1, $2, 0, 'Held', '{}', '{"actor":{"type":"system","id":"system"}}') RETURNING global_position`,
+        [randomUUID(), held],
+      );
+      const heldPosition = Number(rows[0].global_position);
+
+      // Another connection appends and commits meanwhile.
+      const committed = await store.appendToStream(later, [event('Later')], { expectedRevision: 'no_stream' });
+      expect(committed.position.prepare).toBeGreaterThan(heldPosition);
+      expect(await store.readStream(later)).toHaveLength(1); // committed and visible to stream reads
+
+      // A reader ordering by global_position alone would hand out `later` now and then never see `held`.
+      // $all holds it back instead: nothing of either is readable, the head has not moved, nothing is delivered.
+      await sleep(600); // several poll intervals and the notification of `later`
+      expect(ours(await store.readAll({ after: start }), [held, later])).toEqual([]);
+      expect(comparePositions(await store.headPosition(), start)).toBe(0);
+      expect(sub.seen).toEqual([]);
+
+      await raw.query('COMMIT'); // no notification from this writer: the poll interval picks it up
+      await until(() => sub.seen.length === 2, 'both events');
+      expect(sub.seen.map((e) => e.type)).toEqual(['Held', 'Later']);
+      const all = ours(await store.readAll({ after: start }), [held, later]);
+      expect(all.map((e) => e.type)).toEqual(['Held', 'Later']);
+      expect(comparePositions(all[0].position, all[1].position)).toBeLessThan(0);
+      for (let i = 1; i < sub.positions.length; i++) expect(comparePositions(sub.positions[i], sub.positions[i - 1])).toBeGreaterThan(0);
+    });
+
+    it('orders by commit (transaction id) when a blocked append draws its global position after a later one', async () => {
+      const blocked = name('blocked');
+      const other = name('other');
+      await store.appendToStream(blocked, [event('First')], { expectedRevision: 'no_stream' });
+      const start = await store.headPosition();
+      const sub = subscribe(start, [blocked, other]);
+
+      // Lock the stream row: the adapter's next append to it takes its transaction id, then waits.
+      await raw.query('BEGIN');
+      await raw.query(`SELECT * FROM "${schema}".es_streams WHERE stream_name = $1 FOR UPDATE`, [blocked]);
+      const rawPid = (await raw.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const waiting = store.appendToStream(blocked, [event('Blocked')], { expectedRevision: 0 });
+      const probe = new Client({ connectionString: TEST_DATABASE_URL });
+      await probe.connect();
+      try {
+        await until(
+          async () => (await probe.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [rawPid])).rows[0].n > 0,
+          'the append to wait for the row lock',
+        );
+      } finally {
+        await probe.end();
+      }
+
+      // A second append commits while the first one waits, so it gets the smaller global position.
+      const second = await store.appendToStream(other, [event('Other')], { expectedRevision: 'no_stream' });
+      await sleep(400);
+      expect(ours(await store.readAll({ after: start }), [blocked, other])).toEqual([]);
+      expect(sub.seen).toEqual([]);
+
+      await raw.query('COMMIT');
+      const first = await waiting;
+      // The commit order: the blocked append started first (smaller transaction id), drew its global
+      // position last. Ordering by global position would put it after an event a reader has already passed.
+      expect(first.position.prepare).toBeGreaterThan(second.position.prepare);
+      expect(first.position.commit).toBeLessThan(second.position.commit);
+      expect(comparePositions(first.position, second.position)).toBeLessThan(0);
+
+      await until(() => sub.seen.length === 2, 'both events');
+      expect(sub.seen.map((e) => e.type)).toEqual(['Blocked', 'Other']);
+      expect(ours(await store.readAll({ after: start }), [blocked, other]).map((e) => e.type)).toEqual(['Blocked', 'Other']);
+      for (let i = 1; i < sub.positions.length; i++) expect(comparePositions(sub.positions[i], sub.positions[i - 1])).toBeGreaterThan(0);
+    });
+
+    it('readAll and headPosition wait for a short transaction that holds a committed append back', async () => {
+      const patient = new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema, stableWaitMs: 5_000 });
+      try {
+        const stream = name('patient');
+        const start = await patient.headPosition();
+        await raw.query('BEGIN');
+        await raw.query('SELECT pg_current_xact_id()'); // any transaction with an id, writing anything
+        const appended = await patient.appendToStream(stream, [event('Mine')], { expectedRevision: 'no_stream' });
+        setTimeout(() => void raw.query('COMMIT'), 300);
+        const began = Date.now();
+        const read = await patient.readAll({ after: start });
+        expect(Date.now() - began).toBeGreaterThanOrEqual(200);
+        expect(ours(read, [stream]).map((e) => e.type)).toEqual(['Mine']);
+        expect(comparePositions(await patient.headPosition(), appended.position)).toBeGreaterThanOrEqual(0);
+      } finally {
+        await patient.close();
+      }
+    });
+  });
+
+  describe('concurrency', () => {
+    it('lets exactly one of 50 racers create a stream (no_stream), the others get ConcurrencyError', async () => {
+      const stream = name('create-race');
+      const racers = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => store.appendToStream(stream, [event('Created', { i }), event('Then', { i })], { expectedRevision: 'no_stream' })),
+      );
+      const won = racers.filter((r): r is PromiseFulfilledResult<{ nextExpectedRevision: number; position: Position }> => r.status === 'fulfilled');
+      const lost = racers.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(won[0].value.nextExpectedRevision).toBe(1);
+      for (const r of lost) expect(r.reason).toBeInstanceOf(ConcurrencyError);
+      for (const r of lost) expect(r.reason).toMatchObject({ actualRevision: 1 });
+      const events = await store.readStream(stream);
+      expect(events.map((e) => [e.type, e.revision])).toEqual([['Created', 0], ['Then', 1]]);
+      expect(events[0].data).toEqual(events[1].data); // both from the same (winning) append
+    });
+
+    it('lets exactly one of 50 racers at an exact revision win across 5 store instances, each with its own pool', async () => {
+      const stores = Array.from({ length: 5 }, () => new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 4 }));
+      try {
+        const stream = name('exact-race');
+        await store.appendToStream(stream, [event('Opened')], { expectedRevision: 'no_stream' });
+        const racers = await Promise.allSettled(
+          Array.from({ length: 50 }, (_, i) => stores[i % 5].appendToStream(stream, [event('Raced', { i })], { expectedRevision: 0 })),
+        );
+        expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of racers) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyError);
+        expect((await store.readStream(stream)).map((e) => e.revision)).toEqual([0, 1]);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it('keeps every "any" append of 50 concurrent writers, with revisions 0..49 and no gaps', async () => {
+      const stream = name('any-race');
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.appendToStream(stream, [event('Any', { i })], { expectedRevision: 'any' })));
+      expect(results.map((r) => r.nextExpectedRevision).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect((await store.readStream(stream)).map((e) => e.revision)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    });
+  });
+
+  describe('schema', () => {
+    it('creates schema and tables once when several processes start at the same moment', async () => {
+      const fresh = freshSchemaName('init');
+      const stores = Array.from({ length: 6 }, () => new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema: fresh, poolSize: 1 }));
+      try {
+        await Promise.all(stores.map((s) => s.init()));
+        await Promise.all(stores.map((s, i) => s.appendToStream(name(`init-${i}`), [event('Ready')], { expectedRevision: 'no_stream' })));
+        const all = await stores[0].readAll();
+        expect(all).toHaveLength(6);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+        await dropSchema(fresh);
+      }
+    });
+
+    it('creates its tables lazily on first use, without init()', async () => {
+      const fresh = freshSchemaName('lazy');
+      const lazy = new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema: fresh });
+      try {
+        expect(await lazy.headPosition()).toBeNull();
+        expect(await lazy.readAll()).toEqual([]);
+      } finally {
+        await lazy.close();
+        await dropSchema(fresh);
+      }
+    });
+
+    it('refuses a schema name that is not a plain identifier', () => {
+      expect(() => new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema: 'x"; DROP TABLE y; --' })).toThrow(/schema/);
+    });
+
+    it('keeps JSON exactly as written: key order and \\u0000 in strings', async () => {
+      const stream = name('json');
+      const data = { z: 1, a: 'nul \u0000 inside', m: [3, 2, 1] };
+      await store.appendToStream(stream, [{ type: 'Json', data }], { expectedRevision: 'no_stream' });
+      const [read] = await store.readStream(stream);
+      expect(read.data).toEqual(data);
+      expect(Object.keys(read.data)).toEqual(['z', 'a', 'm']);
+    });
+  });
+
+  describe('when the database cannot be reached', () => {
+    it('fails fast with StoreUnavailableError when nothing listens on the port', async () => {
+      const down = new PostgresEventStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test', schema, connectionTimeoutMs: 2_000 });
+      try {
+        const began = Date.now();
+        await expect(down.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(down.appendToStream(name('down'), [event('Lost')], { expectedRevision: 'any' })).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(down.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(down.readStream(name('down'))).rejects.toBeInstanceOf(StoreUnavailableError);
+        expect(Date.now() - began).toBeLessThan(5_000);
+      } finally {
+        await down.close();
+      }
+    });
+
+    it('survives its connections being terminated: no crash, queries and notifications resume', async () => {
+      const app = `es_test_${randomUUID().slice(0, 8)}`;
+      const url = `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}application_name=${app}`;
+      const pool = new Pool({ connectionString: url, max: 3 });
+      const shared = new PostgresEventStore({ connectionString: url, schema, pool, pollIntervalMs: 60_000 });
+      const writer = new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+      try {
+        const stream = name('terminated');
+        const seen: RecordedEvent[] = [];
+        const start = await shared.headPosition();
+        subscriptions.push(shared.subscribeToAll({ after: start, handler: (events) => void seen.push(...events.filter((e) => e.streamName === stream)) }));
+        // With a poll interval of a minute, only notifications (LISTEN) bring events in time.
+        await until(async () => (await raw.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE $2', [app, 'LISTEN%'])).rows[0].n > 0, 'LISTEN');
+        await writer.appendToStream(stream, [event('Before')], { expectedRevision: 'no_stream' });
+        await until(() => seen.length === 1, 'the first event');
+
+        await raw.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app]);
+        await sleep(200);
+        // The pool hands out a fresh connection (at most one query fails on a dead one first).
+        await shared.ping().catch((error) => expect(error).toBeInstanceOf(StoreUnavailableError));
+        await expect(shared.ping()).resolves.toBeUndefined();
+        // The LISTEN connection comes back by itself.
+        await until(async () => (await raw.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE $2', [app, 'LISTEN%'])).rows[0].n > 0, 'LISTEN again');
+        await writer.appendToStream(stream, [event('After')], { expectedRevision: 0 });
+        await until(() => seen.length === 2, 'the event after the reconnect');
+        expect(seen.map((e) => e.type)).toEqual(['Before', 'After']);
+      } finally {
+        await Promise.all(subscriptions.splice(0).map((s) => s.stop()));
+        await shared.close();
+        await writer.close();
+        await pool.end(); // a shared pool is the owner's to end
+      }
+    });
+  });
+
+  describe('close', () => {
+    it('is idempotent, stops subscriptions and refuses work afterwards with StoreUnavailableError', async () => {
+      const closing = new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema });
+      const sub = closing.subscribeToAll({ after: null, handler: () => undefined });
+      await until(() => sub.isLive, 'the subscription to catch up');
+      await Promise.all([closing.close(), closing.close()]);
+      await closing.close();
+      await sub.stop(); // already stopped by close: resolves at once
+      await expect(closing.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(closing.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(closing.appendToStream(name('closed'), [event('No')], { expectedRevision: 'any' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
+  });
+});
