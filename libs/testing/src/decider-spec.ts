@@ -6,7 +6,8 @@
  *   spec.given([]).when(updateCta).thenThrows(DomainError, { code: 'CTA_NOT_FOUND', message: '...' });
  *
  * The state is built by folding the `given` events through `evolve` from `initialState()`, exactly
- * as a command handler would after reading the stream.
+ * as a command handler would after reading the stream. Assertions run synchronously; do not
+ * `await` or return the result of `when(...)` (it has a `then` method, so it looks like a promise).
  */
 
 /** Structurally the same as the application's Decider type: the kit does not import application code. */
