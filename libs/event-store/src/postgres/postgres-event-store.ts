@@ -113,6 +113,8 @@ export class PostgresEventStore implements EventStore {
   private readonly local = new LocalWakeUps();
   private readonly subscriptions = new Set<CatchUpSubscription>();
   private readonly channel: string;
+  private notifyInFlight = false;
+  private notifyAgain = false;
   private readonly sql: ReturnType<typeof statements>;
   private readonly onPoolError = (): void => {
     // An idle client lost its connection: the pool drops it and the next query reports the outage.
@@ -176,10 +178,37 @@ export class PostgresEventStore implements EventStore {
       if (row?.revision === null || row?.revision === undefined || row.global_position === null || row.transaction_id === null)
         return this.afterRefusal(append.streamName, append.events, append.expectedRevision, null);
       this.local.notify();
+      this.notifyOtherProcesses();
       return {
         nextExpectedRevision: toSafeNumber(row.revision, 'revision'),
         position: toPosition(row.transaction_id, row.global_position),
       };
+    }
+  }
+
+  /**
+   * Wakes subscribers in other processes. Outside the append's transaction on purpose: PostgreSQL
+   * serialises the commits of notifying transactions, which would stop concurrent appends from
+   * sharing a WAL flush. At most one NOTIFY is in flight per store; appends meanwhile coalesce into
+   * one more. A lost NOTIFY only delays delivery to the next poll.
+   */
+  private notifyOtherProcesses(): void {
+    if (this.notifyInFlight) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifyInFlight = true;
+    this.pool.query('SELECT pg_notify($1, $2)', [this.channel, '']).then(
+      () => this.afterNotify(),
+      () => this.afterNotify(),
+    );
+  }
+
+  private afterNotify(): void {
+    this.notifyInFlight = false;
+    if (this.notifyAgain && !this.closed) {
+      this.notifyAgain = false;
+      this.notifyOtherProcesses();
     }
   }
 
@@ -305,7 +334,7 @@ export class PostgresEventStore implements EventStore {
 
   private appendQuery(streamName: string, events: PreparedEvent[], expected: ExpectedRevision): pg.QueryConfig {
     const rows = [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.dataJson), events.map((e) => e.metadataJson)];
-    const common = [streamName, events.length, ...rows, this.channel];
+    const common = [streamName, events.length, ...rows];
     if (typeof expected === 'number') return { ...this.sql.appendExact, values: [...common, expected] };
     const statement = { no_stream: this.sql.appendNoStream, stream_exists: this.sql.appendStreamExists, any: this.sql.appendAny }[expected];
     return { ...statement, values: common };
@@ -440,7 +469,7 @@ function statements(s: string, prefix: string) {
   const named = (name: string, text: string) => ({ name: `${prefix}_${name}`, text });
   const columns = `global_position, transaction_id::text AS transaction_id, event_id::text AS event_id, stream_name, revision, type,
     data::text AS data, metadata::text AS metadata`;
-  // $1 stream, $2 number of events, $3..$6 the events' ids, types, data, metadata, $7 channel, $8 expected revision.
+  // $1 stream, $2 number of events, $3..$6 the events' ids, types, data, metadata, $7 expected revision.
   // `stream` moves the stream row and yields its new revision, or no row when the expectation does not hold.
   const append = (name: string, stream: string) =>
     named(
@@ -453,8 +482,8 @@ function statements(s: string, prefix: string) {
          ORDER BY e.ord
          RETURNING revision, global_position, transaction_id
        )
-       SELECT max(revision) AS revision, max(global_position) AS global_position, max(transaction_id::text) AS transaction_id,
-              CASE WHEN count(*) > 0 THEN pg_notify($7, '') END AS notified
+       -- One append is one transaction: every row has the same transaction id.
+       SELECT max(revision) AS revision, max(global_position) AS global_position, (array_agg(transaction_id))[1]::text AS transaction_id
        FROM inserted`,
     );
   return {
@@ -473,7 +502,7 @@ function statements(s: string, prefix: string) {
     ),
     appendExact: append(
       'append_exact',
-      `UPDATE ${s}.es_streams SET revision = revision + $2::int WHERE stream_name = $1 AND revision = $8::bigint RETURNING revision`,
+      `UPDATE ${s}.es_streams SET revision = revision + $2::int WHERE stream_name = $1 AND revision = $7::bigint RETURNING revision`,
     ),
     readStream: named(
       'read_stream',
@@ -492,10 +521,12 @@ function statements(s: string, prefix: string) {
          ) AS held_back
        ) h
        LEFT JOIN LATERAL (
-         SELECT ${columns}, transaction_id AS commit_order FROM ${s}.es_events
-         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-           AND (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-         ORDER BY transaction_id, global_position
+         -- Qualified names: unqualified, ORDER BY would pick the ::text output column and sort
+         -- transaction ids as strings ('100000' < '99999'), skipping events and defeating the index.
+         SELECT ${columns}, ev.transaction_id AS commit_order FROM ${s}.es_events ev
+         WHERE ev.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+           AND (ev.transaction_id, ev.global_position) > ($1::text::xid8, $2::bigint)
+         ORDER BY ev.transaction_id, ev.global_position
          LIMIT $3::int
        ) e ON true
        ORDER BY e.commit_order, e.global_position`,
@@ -506,9 +537,9 @@ function statements(s: string, prefix: string) {
          SELECT EXISTS (SELECT 1 FROM ${s}.es_events WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back
        ) h
        LEFT JOIN LATERAL (
-         SELECT transaction_id::text AS transaction_id, global_position FROM ${s}.es_events
-         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY transaction_id DESC, global_position DESC
+         SELECT ev.transaction_id::text AS transaction_id, ev.global_position FROM ${s}.es_events ev
+         WHERE ev.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY ev.transaction_id DESC, ev.global_position DESC
          LIMIT 1
        ) e ON true`,
     ),
