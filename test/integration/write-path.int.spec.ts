@@ -166,6 +166,16 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP writes through the command
       await expectRefused(attempt, PolicyRefusalError, { code });
     });
 
+    it("refuses an activity attached to another company's CTA, plan or relationship", async () => {
+      const globexCta = await createCta({ company_id: 'c-globex', owner_id: 'u-bob' });
+      const globexPlan = await h.commands.execute(new CreateSuccessPlanCommand({ company_id: 'c-globex', name: 'Globex plan' }, context('create_success_plan')));
+      const attach = (context_kind: string, context_id: string) => () =>
+        h.commands.execute(new CreateTimelineActivityCommand({ company_id: 'c-acme', context_kind, context_id, type: 'Call', subject: 'x' }, context('create_timeline_activity')));
+      await expectRefused(attach('cta', globexCta.entityId), PolicyRefusalError, { code: 'CTA_NOT_OF_COMPANY' });
+      await expectRefused(attach('success_plan', globexPlan.entityId), PolicyRefusalError, { code: 'SUCCESS_PLAN_NOT_OF_COMPANY' });
+      await expectRefused(attach('relationship', 'r-nope'), PolicyRefusalError, { code: 'RELATIONSHIP_NOT_FOUND' });
+    });
+
     it('refuses a write tool an admin switched off for an integration', async () => {
       const policy = h.app.get(WritePolicyService);
       await policy.set({ integrations: { claude: { create_cta: false } } }, { actor: { type: 'user', id: 'admin' } });

@@ -6,7 +6,7 @@ import { userStream } from '../../users/user.events';
 import { companyStream, relationshipStream } from '../companies/company.events';
 import { ctaDecider } from '../ctas/cta.decider';
 import type { CtaEvent } from '../ctas/cta.events';
-import { ctaStream } from '../ctas/cta.streams';
+import { ctaStreamName as ctaStream } from '../ctas/cta.events';
 import { foldEvents } from '../shared/decider';
 import type { CtaStatus } from '../shared/values';
 import { successPlanStreamName } from '../success-plans/success-plan.events';

@@ -16,6 +16,7 @@ export interface PolicyQuestion {
   readonly requestedCtaStatus?: string;
   /** For timeline activities: where it is attached. */
   readonly contextKind?: string;
+  readonly contextId?: string;
 }
 
 export interface PolicyRefusal {

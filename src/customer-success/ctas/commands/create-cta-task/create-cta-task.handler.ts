@@ -3,7 +3,7 @@ import { validateInput } from '../../../write/validate-input';
 import type { WriteResult } from '../../../write/write-context';
 import { WritePipeline } from '../../../write/write-pipeline';
 import { ctaDecider } from '../../cta.decider';
-import { ctaStream } from '../../cta.streams';
+import { ctaStreamName as ctaStream } from '../../cta.events';
 import { CreateCtaTaskCommand } from './create-cta-task.command';
 import { CreateCtaTaskDto } from './create-cta-task.dto';
 

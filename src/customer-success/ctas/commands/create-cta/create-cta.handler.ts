@@ -3,7 +3,7 @@ import { validateInput } from '../../../write/validate-input';
 import type { WriteResult } from '../../../write/write-context';
 import { WritePipeline } from '../../../write/write-pipeline';
 import { ctaDecider } from '../../cta.decider';
-import { ctaStream } from '../../cta.streams';
+import { ctaStreamName as ctaStream } from '../../cta.events';
 import { CreateCtaCommand } from './create-cta.command';
 import { CreateCtaDto } from './create-cta.dto';
 

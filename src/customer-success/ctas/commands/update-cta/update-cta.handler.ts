@@ -6,7 +6,7 @@ import { WritePipeline } from '../../../write/write-pipeline';
 import { WRITE_POLICY, type WritePolicyPort } from '../../../write/write-policy.port';
 import { ctaDecider } from '../../cta.decider';
 import type { CtaEvent } from '../../cta.events';
-import { ctaStream } from '../../cta.streams';
+import { ctaStreamName as ctaStream } from '../../cta.events';
 import { UpdateCtaCommand } from './update-cta.command';
 import { UpdateCtaDto } from './update-cta.dto';
 

@@ -29,6 +29,7 @@ export class CreateTimelineActivityHandler implements ICommandHandler<CreateTime
         entityId: id,
         companyId: dto.company_id,
         contextKind: kind,
+        contextId,
         ...(kind === 'relationship' ? { relationshipId: contextId } : {}),
         ...(kind === 'cta' ? { ctaId: contextId } : {}),
         ...(kind === 'success_plan' ? { successPlanId: contextId } : {}),

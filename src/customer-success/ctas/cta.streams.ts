@@ -1,1 +1,0 @@
-export const ctaStream = (ctaId: string) => `cta-${ctaId}`;
