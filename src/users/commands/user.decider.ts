@@ -1,0 +1,79 @@
+import type { Decider, DomainCommand, DomainEvent } from '../../customer-success/shared/decider';
+import { DomainError } from '../../customer-success/shared/domain-error';
+import { commandNow, oneOf, requiredId, requiredText } from '../../customer-success/shared/validation';
+import { TEXT_LIMITS } from '../../customer-success/shared/values';
+import { requiredEmail } from '../../customer-success/companies/commands/reference-validation';
+import { USER_ROLES, type UserEvent, type UserRegistered, type UserRole } from '../user.events';
+
+/**
+ * Two small deciders: the user itself (stream user-<id>) and the reservation of its email address
+ * (stream user-email-<lower-cased email>). The reservation is appended with expectedRevision
+ * no_stream, so of two registrations of one email at the same moment exactly one wins.
+ */
+
+export type RegisterUser = DomainCommand<'RegisterUser', { userId: string; email: string; name: string; role: UserRole }>;
+
+export type UserState = { exists: false } | { exists: true; userId: string; email: string; role: UserRole };
+
+export const initialUserState = (): UserState => ({ exists: false });
+
+export function evolveUser(state: UserState, event: UserEvent): UserState {
+  switch (event.type) {
+    case 'UserRegistered':
+      return { exists: true, userId: event.data.userId, email: event.data.email, role: event.data.role };
+    case 'UserRoleChanged':
+      return state.exists ? { ...state, role: event.data.to } : state;
+    default:
+      return state;
+  }
+}
+
+export function decideUser(command: RegisterUser, state: UserState): UserEvent[] {
+  const now = commandNow(command.metadata);
+  const { data } = command;
+  const userId = requiredId('userId', data.userId);
+  const registered: UserRegistered = {
+    type: 'UserRegistered',
+    data: {
+      userId,
+      email: requiredEmail('email', data.email),
+      name: requiredText('name', data.name, TEXT_LIMITS.name),
+      role: oneOf('role', data.role, USER_ROLES),
+      registeredAt: now.iso,
+    },
+  };
+  if (state.exists) throw new DomainError('ALREADY_EXISTS', `A user with id ${userId} already exists (${state.email}); register the new user with another id`);
+  return [registered];
+}
+
+export const userDecider: Decider<UserState, RegisterUser, UserEvent> = {
+  decide: decideUser,
+  evolve: evolveUser,
+  initialState: initialUserState,
+};
+
+/** The email address is taken by this user: no other user may register it. */
+export type UserEmailReserved = DomainEvent<'UserEmailReserved', { email: string; userId: string; reservedAt: string }>;
+export type ReserveUserEmail = DomainCommand<'ReserveUserEmail', { email: string; userId: string }>;
+export type EmailReservationState = { reservedBy: string | null };
+
+export const userEmailStream = (email: string) => `user-email-${email.trim().toLowerCase()}`;
+
+export function decideEmailReservation(command: ReserveUserEmail, state: EmailReservationState): UserEmailReserved[] {
+  const now = commandNow(command.metadata);
+  const email = requiredEmail('email', command.data.email);
+  const userId = requiredId('userId', command.data.userId);
+  // The same user again: a registration that stopped after reserving completes instead of failing.
+  if (state.reservedBy === userId) return [];
+  if (state.reservedBy !== null)
+    throw new DomainError('ALREADY_EXISTS', `A user with email ${email} already exists; each email address may belong to one user only`, {
+      field: 'email',
+    });
+  return [{ type: 'UserEmailReserved', data: { email, userId, reservedAt: now.iso } }];
+}
+
+export const emailReservationDecider: Decider<EmailReservationState, ReserveUserEmail, UserEmailReserved> = {
+  decide: decideEmailReservation,
+  evolve: (state, event) => (event.type === 'UserEmailReserved' && state.reservedBy === null ? { reservedBy: event.data.userId } : state),
+  initialState: () => ({ reservedBy: null }),
+};
