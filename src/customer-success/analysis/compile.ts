@@ -126,13 +126,13 @@ function metricExpr(metric: ValidMetric, ctx: SqlContext): Sql {
       return wrap('COUNT({})', value);
     case 'count_distinct':
       return wrap('COUNT(DISTINCT {})', value);
+    // PostgreSQL sums integers to bigint or numeric and averages them as numeric, which its driver
+    // returns as text: the sum (exact) is cast to a double, and the average is taken over doubles,
+    // as SQLite does, so both give the same bits.
     case 'sum':
-    case 'avg': {
-      const aggregate = wrap(`${metric.fn.toUpperCase()}({})`, value);
-      // PostgreSQL sums integers to bigint / numeric and averages them to numeric, which its driver
-      // returns as strings; a double is what SQLite returns and what JSON can carry.
-      return ctx.dialect === 'postgres' ? wrap('CAST({} AS DOUBLE PRECISION)', aggregate) : aggregate;
-    }
+      return ctx.dialect === 'postgres' ? wrap('CAST(SUM({}) AS DOUBLE PRECISION)', value) : wrap('SUM({})', value);
+    case 'avg':
+      return ctx.dialect === 'postgres' ? wrap('AVG(CAST({} AS DOUBLE PRECISION))', value) : wrap('AVG({})', value);
     case 'min':
     case 'max':
       return wrap(`${metric.fn.toUpperCase()}({})`, value);

@@ -398,7 +398,7 @@ describe('compileAnalysis', () => {
         [
           'SELECT substr(c.renewal_date, 1, 7) AS "company.renewal_month", t.type AS "type", ' +
             '(CAST(c.renewal_date AS DATE) - CAST(? AS DATE)) AS "company.renewal_in_days", ' +
-            'CAST(AVG(CASE WHEN t.is_open = 1 THEN (CAST(? AS DATE) - CAST(t.due_date AS DATE)) END) AS DOUBLE PRECISION) AS "avg_overdue"',
+            'AVG(CAST(CASE WHEN t.is_open = 1 THEN (CAST(? AS DATE) - CAST(t.due_date AS DATE)) END AS DOUBLE PRECISION)) AS "avg_overdue"',
           'FROM cs_ctas t JOIN cs_companies c ON c.company_id = t.company_id',
           'WHERE t.is_open = ?',
           'GROUP BY 1, 2, 3',

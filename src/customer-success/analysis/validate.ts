@@ -459,8 +459,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An own key with a value (undefined, which JSON cannot carry, counts as absent). */
 function has(object: Record<string, unknown>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(object, key);
+  return Object.prototype.hasOwnProperty.call(object, key) && object[key] !== undefined;
 }
 
 function sameTarget(a: SortTarget, b: SortTarget): boolean {
