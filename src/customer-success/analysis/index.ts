@@ -6,3 +6,4 @@ export { validateAnalysis } from './validate';
 export { AnalyzeAccountsQuery, type AnalysisViewer } from './analyze-accounts.query';
 export { AnalyzeAccountsHandler } from './analyze-accounts.handler';
 export { AnalysisModule } from './analysis.module';
+export { analysisGuide, analysisQueryJsonSchema } from './analysis-guide';
