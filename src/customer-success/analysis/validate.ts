@@ -77,7 +77,12 @@ class Validator {
   private conditions = 0;
 
   problem(path: string, message: string): void {
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ path, message });
+    if (!this.full()) this.problems.push({ path, message });
+  }
+
+  /** Enough problems to report: the rest of a huge input need not be looked at. */
+  full(): boolean {
+    return this.problems.length >= MAX_PROBLEMS;
   }
 
   root(input: unknown): ValidAnalysis | null {
@@ -151,7 +156,7 @@ class Validator {
     }
     const children: ValidFilter[] = [];
     for (let i = 0; i < list.length; i++) {
-      if (this.conditions > LIMITS.maxConditions) return null;
+      if (this.conditions > LIMITS.maxConditions || this.full()) return null;
       const child = this.filterNode(list[i], `${childPath}[${i}]`, entity, depth + 1);
       if (child) children.push(child);
     }
@@ -450,8 +455,10 @@ class Validator {
   }
 
   private unknownKeys(input: Record<string, unknown>, prefix: string, allowed: readonly string[], what: string): void {
-    for (const key of Object.keys(input))
+    for (const key of Object.keys(input)) {
+      if (this.full()) return;
       if (!allowed.includes(key)) this.problem(`${prefix}${pathKey(key)}`, `unknown key; ${what}: ${allowed.join(', ')}`);
+    }
   }
 }
 
