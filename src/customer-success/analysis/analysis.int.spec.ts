@@ -8,6 +8,7 @@ import { PostgresReadModelDatabase, SqliteReadModelDatabase, type ReadModelDatab
 import { DATABASE_URL, dropSchema, freshSchemaName } from '../../../libs/projections/test/support/postgres';
 import { READ_MODEL_DB } from '../../infrastructure/tokens';
 import { LIFECYCLE_STAGES, SEGMENTS } from '../companies/company.events';
+import { CustomerSuccessProjection } from '../read-models/customer-success.projection';
 import { HEALTH_COLORS, colorOf } from '../scorecards/scorecard.events';
 import { CTA_STATUSES, CTA_TYPES, PRIORITIES, TIMELINE_ACTIVITY_TYPES } from '../shared/values';
 import { AnalysisQueryError } from './analysis-error';
@@ -20,39 +21,14 @@ import { addDays } from './days';
 
 /**
  * The analysis end to end through the query bus, on a SQLite file and on a PostgreSQL schema holding
- * the cs_companies / cs_ctas / cs_timeline_activities tables of docs/read-models.md, with a seeded
- * data set. Every answer is checked against the same question computed in plain TypeScript.
+ * the cs_* tables of docs/read-models.md (created by the customer_success projection), with a seeded
+ * data set written straight into cs_companies, cs_ctas and cs_timeline_activities. Every answer is checked against the same question computed in plain TypeScript.
  */
 
 const NOW = new Date('2025-06-15T10:00:00Z');
 const TODAY = '2025-06-15';
 const OWNERS = ['u1', 'u2', 'u3', 'u4', 'u5'];
 
-// The tables as docs/read-models.md defines them (types: TEXT, INTEGER, DOUBLE PRECISION; dates and
-// instants as TEXT; booleans as INTEGER 0/1), with the indexes the analysis relies on.
-const DDL = `
-CREATE TABLE cs_companies (
-  company_id TEXT PRIMARY KEY, name TEXT NOT NULL, name_lower TEXT NOT NULL, external_id TEXT, industry TEXT, segment TEXT,
-  lifecycle_stage TEXT, region TEXT, employees INTEGER, arr DOUBLE PRECISION NOT NULL DEFAULT 0, renewal_date TEXT, owner_id TEXT,
-  health_score DOUBLE PRECISION, health_color TEXT, health_as_of TEXT, open_cta_count INTEGER NOT NULL DEFAULT 0,
-  open_risk_cta_count INTEGER NOT NULL DEFAULT 0, active_plan_count INTEGER NOT NULL DEFAULT 0, activity_count INTEGER NOT NULL DEFAULT 0,
-  last_activity_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE INDEX cs_companies_owner ON cs_companies (owner_id);
-CREATE INDEX cs_companies_renewal ON cs_companies (renewal_date);
-CREATE TABLE cs_ctas (
-  cta_id TEXT PRIMARY KEY, company_id TEXT NOT NULL, relationship_id TEXT, success_plan_id TEXT, name TEXT NOT NULL, type TEXT NOT NULL,
-  priority TEXT NOT NULL, status TEXT NOT NULL, is_open INTEGER NOT NULL, owner_id TEXT NOT NULL, due_date TEXT, reason TEXT, comments TEXT,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT, task_count INTEGER NOT NULL DEFAULT 0, open_task_count INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX cs_ctas_company ON cs_ctas (company_id, is_open);
-CREATE TABLE cs_timeline_activities (
-  activity_id TEXT PRIMARY KEY, company_id TEXT NOT NULL, context_kind TEXT NOT NULL, context_id TEXT NOT NULL, type TEXT NOT NULL,
-  subject TEXT NOT NULL, notes TEXT, occurred_at TEXT NOT NULL, author_id TEXT NOT NULL, participants TEXT NOT NULL,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE INDEX cs_timeline_company ON cs_timeline_activities (company_id, occurred_at);
-`;
 
 // ---- the data set ----
 
@@ -224,7 +200,8 @@ function dataSet() {
 const DATA = dataSet();
 
 async function load(db: ReadModelDatabase): Promise<void> {
-  await db.exec(DDL);
+  // The tables of docs/read-models.md as the customer_success projection creates them.
+  await new CustomerSuccessProjection().setup(db);
   await db.transaction(async (tx) => {
     for (const [table, rows] of [
       ['cs_companies', DATA.companies],
