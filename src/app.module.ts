@@ -6,6 +6,7 @@ import { CustomerSuccessModule } from './customer-success/customer-success.modul
 import { HealthModule } from './health/health.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { loggingParams } from './logging/logging';
+import { ReadModelsModule } from './customer-success/read-models/read-models.module';
 
 export interface AppModuleOptions {
   /** The server runs projections and serves HTTP; one-shot CLI commands do neither. */
@@ -22,6 +23,7 @@ export class AppModule {
         LoggerModule.forRoot(loggingParams(config.logLevel, options.server ? 'stdout' : 'stderr')),
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config, { runProjections: options.server }),
+        ReadModelsModule,
         CustomerSuccessModule,
         ...(options.server ? [HealthModule] : []),
       ],
