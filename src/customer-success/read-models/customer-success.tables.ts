@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS cs_ctas (
 CREATE INDEX IF NOT EXISTS cs_ctas_company ON cs_ctas (company_id, is_open);
 CREATE INDEX IF NOT EXISTS cs_ctas_owner ON cs_ctas (owner_id, is_open);
 CREATE INDEX IF NOT EXISTS cs_ctas_due ON cs_ctas (due_date);
-CREATE INDEX IF NOT EXISTS cs_ctas_plan ON cs_ctas (success_plan_id);
+CREATE INDEX IF NOT EXISTS cs_ctas_plan ON cs_ctas (success_plan_id) WHERE success_plan_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS cs_cta_tasks (
   task_id     TEXT PRIMARY KEY,
