@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
+import { AnalysisModule } from './customer-success/analysis/analysis.module';
 import { CustomerSuccessModule } from './customer-success/customer-success.module';
 import { HealthModule } from './health/health.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
@@ -25,6 +26,7 @@ export class AppModule {
         InfrastructureModule.forRoot(config, { runProjections: options.server }),
         ReadModelsModule,
         CustomerSuccessModule,
+        AnalysisModule,
         ...(options.server ? [HealthModule] : []),
       ],
     };
