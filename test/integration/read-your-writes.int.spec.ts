@@ -74,6 +74,6 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('write, then read it back (%s)'
     const list = await h.queries.execute(new ListCtasQuery(annOnly, { after: globex.position }));
     expect(list.items.every((c: { companyId: string }) => c.companyId === 'c-acme')).toBe(true);
     const analysis = await h.queries.execute(new AnalyzeAccountsQuery({ query: { entity: 'companies', fields: ['name'] }, viewer: annOnly }));
-    expect(analysis.rows.map((r: { name: string }) => r.name)).toEqual(['Acme']);
+    expect(analysis.rows.map((r) => r.name)).toEqual(['Acme']);
   });
 });
