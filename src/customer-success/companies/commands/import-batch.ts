@@ -1,7 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { createHash, randomUUID } from 'node:crypto';
-import type { EventStore, RecordedEvent } from '@csmcp/event-store';
+import { ConcurrencyError, type EventStore, type JsonObject, type RecordedEvent } from '@csmcp/event-store';
 import { handleCommand, type DeciderLike } from '../../../infrastructure/aggregate-store';
 import { foldEvents } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
@@ -117,6 +117,8 @@ interface Planned<Data, Event> {
   readonly data: Data;
   readonly key: { id: string; stream: string };
   events: Event[];
+  /** Events in the record's stream when its events were decided. */
+  revision: number;
   outcome: ImportOutcome;
   changedFields: string[];
 }
@@ -161,13 +163,14 @@ export async function runImport<Dto extends object, Data, Command, State, Event 
       continue;
     }
     firstRow.set(key.unique, item.row.row);
-    planned.push({ row: item.row, data: item.data, key, events: [], outcome: 'unchanged', changedFields: [] });
+    planned.push({ row: item.row, data: item.data, key, events: [], revision: 0, outcome: 'unchanged', changedFields: [] });
   }
 
   // 3. The decider's own rules, on the current state of each record.
   await forEachLimit(planned, concurrency, async (item) => {
     const history = await store.readStream(item.key.stream);
     const before = foldEvents(spec.decider, history as unknown as Event[]);
+    item.revision = history.length;
     try {
       item.events = spec.decider.decide(spec.command(item.data, now), before);
     } catch (error) {
@@ -193,24 +196,37 @@ export async function runImport<Dto extends object, Data, Command, State, Event 
     else streams.set(item.key.stream, [item]);
   }
   let events = 0;
+  const eventIds = (item: Planned<Data, Event>, revision: number) =>
+    options.batchId ? (i: number) => deterministicUuid(`import|${options.batchId}|${spec.kind}|${item.row.row}|${item.key.stream}|${revision}|${i}`) : undefined;
   await forEachLimit([...streams.values()], concurrency, async (group) => {
-    for (const item of group) {
+    for (const [n, item] of group.entries()) {
+      // The first row of a stream was decided on the revision read above: append it at that revision.
+      // If the stream moved since (or for the next rows of the same stream), decide again on a fresh read.
+      if (n === 0) {
+        const ids = eventIds(item, item.revision);
+        try {
+          await store.appendToStream(
+            item.key.stream,
+            item.events.map((e, i) => ({ id: ids?.(i), type: e.type, data: e.data as JsonObject })),
+            { expectedRevision: item.revision === 0 ? 'no_stream' : item.revision - 1, metadata },
+          );
+          events += item.events.length;
+          continue;
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError)) throw error;
+        }
+      }
       let revision = -1;
       const outcome = await handleCommand(
         store,
         item.key.stream,
         spec.decider,
         (history: RecordedEvent[]) => {
-          // Read here, used by eventIds below in the same attempt: the ids name the revision decided on.
+          // Read here, used by the event ids in the same attempt: the ids name the revision decided on.
           revision = history.length;
           return spec.command(item.data, now);
         },
-        {
-          metadata,
-          eventIds: options.batchId
-            ? (i) => deterministicUuid(`import|${options.batchId}|${spec.kind}|${item.row.row}|${item.key.stream}|${revision}|${i}`)
-            : undefined,
-        },
+        { metadata, eventIds: options.batchId ? (i) => eventIds(item, revision)!(i) : undefined },
       );
       item.events = outcome.events;
       events += outcome.events.length;
