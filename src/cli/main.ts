@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EventStoreError } from '@csmcp/event-store';
 import { ConfigError } from '../config/config';
+import { registerImport } from './commands/import.command';
 import { registerPolicy } from './commands/policy.command';
 import { registerProjections } from './commands/projections.command';
 import { registerServe } from './commands/serve.command';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerProjections(program);
+  registerImport(program);
   registerPolicy(program);
   return program;
 }
