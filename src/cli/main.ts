@@ -7,6 +7,7 @@ import { ConfigError } from '../config/config';
 import { registerImport } from './commands/import.command';
 import { registerPolicy } from './commands/policy.command';
 import { registerProjections } from './commands/projections.command';
+import { registerSeed } from './commands/seed.command';
 import { registerServe } from './commands/serve.command';
 import { UsageError } from './errors';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerProjections(program);
   registerImport(program);
+  registerSeed(program);
   registerPolicy(program);
   return program;
 }
