@@ -240,17 +240,22 @@ export function demoScript(options: DemoOptions, company: DemoCompany): DemoStep
     objectives.forEach((name, j) => {
       const key = `o${j}`;
       const createdAt = at + r.int(1, 5) * DAY + r.int(0, 8) * HOUR;
+      const objectiveDue = Math.min(dueMs, createdAt + r.int(20, 120) * DAY);
       steps.push({
         at: createdAt,
         tool: 'create_cta',
         key,
         plan,
-        input: { company_id: company.companyId, name, type: 'Objective', priority: 'Medium', due_date: day(Math.min(dueMs, createdAt + r.int(20, 120) * DAY)) },
+        input: { company_id: company.companyId, name, type: 'Objective', priority: 'Medium', due_date: day(objectiveDue) },
       });
       if (finishes) {
         const closeAt = Math.max(createdAt + HOUR, dueMs - r.int(0, 10) * DAY);
         lastClose = Math.max(lastClose, closeAt);
         steps.push({ at: closeAt, tool: 'update_cta', cta: key, input: { status: r.chance(0.8) ? 'ClosedSuccess' : 'ClosedLost' } });
+      } else if (objectiveDue < anchor && r.chance(0.7)) {
+        // An objective of a running plan reached on time.
+        const closeAt = Math.min(Math.max(createdAt + HOUR, objectiveDue - r.int(0, 10) * DAY), anchor - HOUR);
+        steps.push({ at: closeAt, tool: 'update_cta', cta: key, input: { status: 'ClosedSuccess' } });
       }
     });
     if (finishes) steps.push({ at: before(Math.max(lastClose + HOUR, dueMs + r.int(1, 5) * DAY)), tool: 'update_success_plan', plan, input: { status: 'Completed' } });
@@ -308,8 +313,9 @@ export function demoScript(options: DemoOptions, company: DemoCompany): DemoStep
         },
       });
     }
-    const closeAt = dueMs + r.int(-5, 10) * DAY;
-    if (dueMs < anchor && closeAt > last + HOUR && closeAt < anchor && r.chance(0.65))
+    // Most CTAs past their due date were closed around it; the rest are overdue.
+    const closeAt = Math.min(Math.max(last + HOUR, dueMs + r.int(-5, 10) * DAY), anchor - r.int(1, 48) * HOUR);
+    if (dueMs < anchor && closeAt > last && r.chance(0.85))
       steps.push({
         at: closeAt,
         tool: 'update_cta',

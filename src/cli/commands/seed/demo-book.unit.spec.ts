@@ -52,8 +52,7 @@ describe('the demo book', () => {
 
   it('scripts each company in time order, before the day the book is as of, naming only records made before', () => {
     let activities = 0;
-    let overdue = 0;
-    let closed = 0;
+    const ctas = new Map<string, { due: string; closed: boolean }>();
     for (const company of book.slice(0, 300)) {
       const steps = demoScript(options, company);
       const made = new Set<string>();
@@ -74,13 +73,18 @@ describe('the demo book', () => {
           expect(Date.parse(step.input.occurred_at as string)).toBeLessThanOrEqual(step.at);
           expect(step.input.occurred_at as string >= '2024-06-01').toBe(true);
         }
-        if (step.tool === 'update_cta' && String(step.input.status).startsWith('Closed')) closed++;
-        if (step.tool === 'create_cta' && (step.input.due_date as string) < '2025-06-01') overdue++;
+        if (step.tool === 'create_cta') ctas.set(`${company.companyId}/${step.key}`, { due: step.input.due_date as string, closed: false });
+        if (step.tool === 'update_cta' && String(step.input.status).startsWith('Closed')) ctas.get(`${company.companyId}/${step.cta}`)!.closed = true;
       }
     }
     expect(activities / 300).toBeGreaterThan(15);
     expect(activities / 300).toBeLessThan(25);
-    expect(closed).toBeGreaterThan(0);
-    expect(overdue).toBeGreaterThan(closed);
+    const all = [...ctas.values()];
+    const closed = all.filter((c) => c.closed).length / all.length;
+    const overdue = all.filter((c) => !c.closed && c.due < '2025-06-01').length / all.length;
+    expect(closed).toBeGreaterThan(0.3);
+    expect(closed).toBeLessThan(0.7);
+    expect(overdue).toBeGreaterThan(0.05);
+    expect(overdue).toBeLessThan(0.25);
   });
 });
