@@ -35,11 +35,6 @@ export class Progress {
     else if (Date.now() - this.lastLine >= this.lineEveryMs) this.line();
   }
 
-  note(text: string): void {
-    if (this.bar) return;
-    this.stream.write(`${this.label}: ${text}\n`);
-  }
-
   stop(): void {
     if (this.bar) this.bar.stop();
     else this.line();
