@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
 import { AnalysisModule } from './customer-success/analysis/analysis.module';
+import { ReferenceDataModule } from './customer-success/companies/commands/reference-data.module';
 import { CustomerSuccessModule } from './customer-success/customer-success.module';
 import { HealthModule } from './health/health.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
@@ -26,6 +27,7 @@ export class AppModule {
         InfrastructureModule.forRoot(config, { runProjections: options.server }),
         ReadModelsModule,
         CustomerSuccessModule,
+        ReferenceDataModule,
         AnalysisModule,
         ...(options.server ? [HealthModule] : []),
       ],

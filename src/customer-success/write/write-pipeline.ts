@@ -46,7 +46,7 @@ export class WritePipeline {
     const commandId = keyName ? deterministicUuid(`${keyName}|command`) : randomUUID();
     const metadata = this.metadata(spec.context, commandId, now);
 
-    const hash = requestHash(request.toolName, spec.input);
+    const hash = keyName ? requestHash(request.toolName, spec.input) : '';
     const idempotencyStream = keyName ? `idempotency-${deterministicUuid(keyName)}` : null;
     if (idempotencyStream) {
       const [first] = await this.store.readStream(idempotencyStream, { maxCount: 1 });

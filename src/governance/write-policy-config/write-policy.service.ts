@@ -14,9 +14,13 @@ export const WRITE_POLICY_STREAM = 'write-policy';
  * admin's current configuration (DEFAULT_POLICY, PRODUCT.md's table, until an admin sets one) and
  * lookups that read the event streams.
  */
+/** How long a process trusts the configuration it read; a change made elsewhere (the CLI) shows within this. */
+const CONFIG_TTL_MS = 1_000;
+
 @Injectable()
 export class WritePolicyService implements WritePolicyPort {
   private current: PolicyConfig = DEFAULT_POLICY;
+  private readAt = 0;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -24,7 +28,11 @@ export class WritePolicyService implements WritePolicyPort {
   ) {}
 
   async check(question: PolicyQuestion, caller: WriteCaller): Promise<PolicyRefusal | null> {
-    this.current = await this.config();
+    // Reading the stream on every write cost a fifth of the write path's CPU.
+    if (Date.now() - this.readAt > CONFIG_TTL_MS) {
+      this.current = await this.config();
+      this.readAt = Date.now();
+    }
     const decision = await evaluate({ ...question, caller }, { config: this.current, lookups: this.lookups });
     return decision.allowed ? null : decision.refusal;
   }
@@ -48,6 +56,8 @@ export class WritePolicyService implements WritePolicyPort {
       [{ type: 'WritePolicyConfigured', data: { config: parsed as unknown as JsonObject } }],
       { expectedRevision: 'any', metadata },
     );
+    this.current = parsed;
+    this.readAt = Date.now();
     return parsed;
   }
 }
