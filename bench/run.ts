@@ -1,31 +1,43 @@
 /**
- * `npm run bench [-- --quick] [-- --only sqlite,postgres]`: csmcp's event store adapters against
- * their database driver alone. See BENCHMARKS.md for what each figure means.
+ * `npm run bench [-- --quick] [-- --only analysis,sqlite]`: csmcp's event store adapters against
+ * their database driver alone, then the read side (customer_success rebuild, projection lag,
+ * cross-account analysis) against its floors. See BENCHMARKS.md for what each figure means.
  */
 import { describeCode, describeMachine, renderTables, saveRun, type RunRecord } from './report';
-import { FULL_BUDGET, QUICK_BUDGET, measureTarget, type TargetResult } from './suite';
+import { BENCHES, FULL_BUDGET, LARGE_ANALYSIS_SIZES, QUICK_BUDGET, measureReadSide, measureTarget, type BenchName, type ReadSideResults, type TargetResult } from './suite';
 import { loadavg } from 'node:os';
-import { targetSpecs } from './targets';
+import { DEFAULT_DATABASE_URL, targetSpecs } from './targets';
 
-const USAGE = `usage: npm run bench -- [--quick] [--only sqlite,postgres,eventstoredb]
-  --quick   about 30 s: 1 s per case instead of 3 s, smaller batches
-  --only    measure only these stores
+const STORES = ['sqlite', 'postgres', 'eventstoredb'];
+
+const USAGE = `usage: npm run bench -- [--quick | --large] [--only <names>]
+  --quick   under 2 minutes: shorter cases, smaller logs, analysis on SQLite only
+  --large   the full run plus the analysis at 200,000 companies on SQLite (about 3 minutes more)
+  --only    comma-separated benchmarks and/or stores, e.g. --only analysis or --only projection-lag,sqlite
+            benchmarks: ${BENCHES.join(', ')} (default: all)
+            stores: ${STORES.join(', ')} (default: all reachable)
   Stores: SQLite always (temp dir); PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/test
-  when reachable (fresh schema, dropped afterwards); EventStoreDB only when EVENTSTORE_URL is set.`;
+  when reachable (fresh schemas, dropped afterwards); EventStoreDB only when EVENTSTORE_URL is set
+  (event-store benchmark only: the read-side ones run on SQLite and PostgreSQL).`;
 
 interface Args {
   readonly quick: boolean;
-  readonly only: string[] | null;
+  readonly large: boolean;
+  /** Stores to measure; null: all. */
+  readonly stores: string[] | null;
+  readonly benches: ReadonlySet<BenchName>;
 }
 
 function parseArgs(argv: string[]): Args {
   let quick = false;
-  let only: string[] | null = null;
+  let large = false;
+  let only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
-    else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',').filter(Boolean);
+    else if (arg === '--large') large = true;
+    else if (arg === '--only') only = [...only, ...(argv[++i] ?? '').split(',').filter(Boolean)];
+    else if (arg.startsWith('--only=')) only = [...only, ...arg.slice('--only='.length).split(',').filter(Boolean)];
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -34,55 +46,89 @@ function parseArgs(argv: string[]): Args {
       process.exit(2);
     }
   }
-  return { quick, only };
+  if (quick && large) {
+    console.error(`--quick and --large exclude each other\n${USAGE}`);
+    process.exit(2);
+  }
+  const unknown = only.filter((name) => !STORES.includes(name) && !(BENCHES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    console.error(`--only: unknown ${unknown.join(', ')}\n${USAGE}`);
+    process.exit(2);
+  }
+  const stores = only.filter((name) => STORES.includes(name));
+  const benches = only.filter((name): name is BenchName => (BENCHES as readonly string[]).includes(name));
+  return { quick, large, stores: stores.length > 0 ? stores : null, benches: new Set(benches.length > 0 ? benches : BENCHES) };
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const budget = args.quick ? QUICK_BUDGET : FULL_BUDGET;
+  const budget = args.quick ? QUICK_BUDGET : args.large ? { ...FULL_BUDGET, analysisSizes: LARGE_ANALYSIS_SIZES } : FULL_BUDGET;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const startedAt = new Date().toISOString();
   const machine = describeMachine();
   const stores: TargetResult[] = [];
+  const readSide: ReadSideResults = { csRebuild: [], projectionLag: [], analysis: [] };
   const skipped: RunRecord['skipped'] = [];
-  log(`csmcp bench (${args.quick ? 'quick' : 'full'}): ${budget.caseMs / 1000} s per case and side`);
+  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  log(`csmcp bench (${mode(args)}): ${[...args.benches].join(', ')}`);
 
-  for (const spec of await targetSpecs(args.only)) {
+  for (const spec of await targetSpecs(args.stores)) {
     if (spec.skipReason) {
       skipped.push({ store: spec.name, reason: spec.skipReason });
       log(`${spec.name}: skipped (${spec.skipReason})`);
       continue;
     }
     log(`${spec.name}:`);
-    let target;
-    try {
-      target = await spec.open();
-    } catch (error) {
-      skipped.push({ store: spec.name, reason: `could not open: ${(error as Error).message}` });
-      log(`${spec.name}: could not open (${(error as Error).stack})`);
-      continue;
+    if (args.benches.has('event-store')) {
+      let target;
+      try {
+        target = await spec.open();
+      } catch (error) {
+        skipped.push({ store: spec.name, reason: `could not open: ${(error as Error).message}` });
+        log(`${spec.name}: could not open (${(error as Error).stack})`);
+        continue;
+      }
+      try {
+        stores.push(await measureTarget(target, budget, log));
+      } finally {
+        await target.dispose().catch((error) => log(`${spec.name}: cleanup failed: ${(error as Error).message}`));
+      }
     }
+    if (spec.name === 'eventstoredb') continue;
     try {
-      stores.push(await measureTarget(target, budget, log));
-    } finally {
-      await target.dispose().catch((error) => log(`${spec.name}: cleanup failed: ${(error as Error).message}`));
+      await measureReadSide(spec, args.benches, budget, databaseUrl, log, readSide);
+    } catch (error) {
+      skipped.push({ store: spec.name, reason: `read-side benchmarks broke off: ${(error as Error).message}` });
+      log(`${spec.name}: read-side benchmarks broke off (${(error as Error).stack})`);
     }
   }
 
   const run: RunRecord = {
     startedAt,
     finishedAt: new Date().toISOString(),
-    mode: args.quick ? 'quick' : 'full',
+    mode: mode(args),
     code: describeCode(),
     machine,
     loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100,
+    benches: [...args.benches],
     stores,
+    ...readSide,
     skipped,
   };
   console.log(renderTables(run));
+  const measured =
+    stores.some((s) => s.cases.length > 0) ||
+    readSide.csRebuild.some((r) => !r.error) ||
+    readSide.projectionLag.some((r) => !r.error) ||
+    readSide.analysis.some((r) => r.sizes.length > 0);
   // A run that measured nothing (every store skipped or broken at once) is not worth keeping.
-  if (stores.some((s) => s.cases.length > 0)) log(`\nresults written to ${saveRun(run)}`);
-  return stores.some((s) => s.error) || stores.length === 0 ? 1 : 0;
+  if (measured) log(`\nresults written to ${saveRun(run)}`);
+  const broken = [...stores, ...readSide.csRebuild, ...readSide.projectionLag, ...readSide.analysis].some((r) => r.error);
+  return broken || !measured ? 1 : 0;
+}
+
+function mode(args: Args): RunRecord['mode'] {
+  return args.quick ? 'quick' : args.large ? 'large' : 'full';
 }
 
 main().then(

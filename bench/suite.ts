@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import * as pg from 'pg';
+import { measureAnalysis, postgresReadModel, sqliteReadModel, type AnalysisBudget, type AnalysisResult } from './analysis.bench';
+import { measureCsRebuild, type CsRebuildResult } from './cs-rebuild.bench';
 import { storeSubject, subscriptionCatchUp } from './event-store.bench';
+import { bootApp, measureProjectionLag, type LagBudget, type LagResult } from './projection-lag.bench';
 import { projectionRebuild, seedLog } from './projections.bench';
 import type { Floor } from './floors';
-import type { Target } from './targets';
+import { redact, type Target, type TargetSpec } from './targets';
 import {
   combineReadRates,
   combineThroughputs,
@@ -29,7 +34,20 @@ export interface Budget {
   readonly replayCapMs: number;
   /** Events in the log the projection rebuild reads (a multiple of 100). */
   readonly projectionEvents: number;
+  /** Cross-account analyses: the company counts measured, per store, and the runs. */
+  readonly analysisSizes: Readonly<Record<ReadSideStore, readonly number[]>>;
+  readonly analysis: Omit<AnalysisBudget, 'sizes'>;
+  readonly lag: LagBudget;
+  /** Companies in the customer_success rebuild's log (32 events each), and passes per side. */
+  readonly csRebuildCompanies: Readonly<Record<ReadSideStore, number>>;
+  readonly csRebuildRounds: Readonly<Record<ReadSideStore, number>>;
 }
+
+/** The benchmarks `--only` can name, besides stores; in the order they run for each store. */
+export const BENCHES = ['event-store', 'cs-rebuild', 'projection-lag', 'analysis'] as const;
+export type BenchName = (typeof BENCHES)[number];
+/** The read-side benchmarks run on the stores a deployment pairs with read models of its own kind. */
+export type ReadSideStore = 'sqlite' | 'postgres';
 
 export const FULL_BUDGET: Budget = {
   caseMs: 3_000,
@@ -40,7 +58,18 @@ export const FULL_BUDGET: Budget = {
   replayRounds: 2,
   replayCapMs: 5_000,
   projectionEvents: 10_000,
+  analysisSizes: { sqlite: [10_000, 50_000], postgres: [10_000, 50_000] },
+  analysis: { runs: 30, warmupRuns: 3, caseCapMs: 15_000, minRuns: 10 },
+  lag: { writers: 8, warmupMs: 1_000, loadMs: 10_000, floorMs: 5_000, companies: 200 },
+  csRebuildCompanies: { sqlite: 1_250, postgres: 1_250 },
+  csRebuildRounds: { sqlite: 2, postgres: 1 },
 };
+/**
+ * `--large`: the full run plus 200,000 companies on SQLite (8 million rows: about 3 more minutes on
+ * a 2-core machine), which does not fit the 10-minute budget of `npm run bench`. On PostgreSQL the
+ * fill alone would take several minutes more.
+ */
+export const LARGE_ANALYSIS_SIZES: Budget['analysisSizes'] = { sqlite: [10_000, 50_000, 200_000], postgres: [10_000, 50_000] };
 export const QUICK_BUDGET: Budget = {
   caseMs: 1_000,
   rounds: 2,
@@ -50,6 +79,12 @@ export const QUICK_BUDGET: Budget = {
   replayRounds: 1,
   replayCapMs: 2_000,
   projectionEvents: 5_000,
+  // Filling 10,000 companies into PostgreSQL takes 15-20 s here: its analysis is in the full run only.
+  analysisSizes: { sqlite: [10_000, 50_000], postgres: [] },
+  analysis: { runs: 10, warmupRuns: 2, caseCapMs: 4_000, minRuns: 5 },
+  lag: { writers: 8, warmupMs: 500, loadMs: 2_500, floorMs: 1_500, companies: 200 },
+  csRebuildCompanies: { sqlite: 400, postgres: 250 },
+  csRebuildRounds: { sqlite: 2, postgres: 1 },
 };
 
 export const PAGE_SIZE = 1_000;
@@ -244,4 +279,83 @@ function describe(figure: Throughput | ReadRate, unit: Unit): string {
   const count = 'appends' in figure && unit === 'appends/s' ? `${figure.appends} appends` : `${figure.events} events`;
   const partial = 'complete' in figure && !figure.complete ? ', stopped at the time cap' : '';
   return `${Math.round(rateOf(figure, unit)).toLocaleString('en-US')} ${unit} (${count} in ${figure.seconds.toFixed(2)} s${partial})`;
+}
+
+// ---- read side: customer_success rebuild, projection lag, cross-account analysis ----
+
+/** What the read-side benchmarks of one run produced, store by store. */
+export interface ReadSideResults {
+  readonly csRebuild: CsRebuildResult[];
+  readonly projectionLag: LagResult[];
+  readonly analysis: AnalysisResult[];
+}
+
+/**
+ * The read-side benchmarks of one store, in BENCHES order. Each builds what it measures from
+ * nothing: a fresh store and read model (temp dir / new schemas), dropped afterwards.
+ */
+export async function measureReadSide(
+  spec: TargetSpec,
+  benches: ReadonlySet<BenchName>,
+  budget: Budget,
+  databaseUrl: string,
+  log: Log,
+  into: ReadSideResults,
+): Promise<void> {
+  const store = spec.name as ReadSideStore;
+  const details = await readSideDetails(store, databaseUrl);
+  const dropSchema = (schema: string) => withPgClient(databaseUrl, async (c) => void (await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)));
+  if (benches.has('cs-rebuild')) {
+    const target = await spec.open();
+    try {
+      into.csRebuild.push(await measureCsRebuild(target, budget.csRebuildCompanies[store], budget.csRebuildRounds[store], log));
+    } finally {
+      await target.dispose().catch((error) => log(`  ${store}: cleanup failed: ${(error as Error).message}`));
+    }
+  }
+  if (benches.has('projection-lag'))
+    into.projectionLag.push(await measureProjectionLag(store, details, () => bootApp(store, databaseUrl, dropSchema), budget.lag, log));
+  if (benches.has('analysis') && budget.analysisSizes[store].length === 0) log(`  ${store} · analysis: not in this mode (full run only)`);
+  else if (benches.has('analysis')) {
+    const open = store === 'sqlite' ? sqliteReadModel : postgresReadModel(databaseUrl, dropSchema);
+    into.analysis.push(await measureAnalysis(store, details, open, { ...budget.analysis, sizes: budget.analysisSizes[store] }, log));
+  }
+}
+
+async function readSideDetails(store: ReadSideStore, databaseUrl: string): Promise<Record<string, string>> {
+  if (store === 'sqlite') {
+    const memory = new Database(':memory:');
+    const version = memory.prepare<[], { v: string }>('SELECT sqlite_version() AS v').get()!.v;
+    memory.close();
+    return { driver: `better-sqlite3 ${versionOf('better-sqlite3')}, SQLite ${version}`, settings: 'journal_mode=WAL, synchronous=FULL', where: 'temp dir' };
+  }
+  return withPgClient(databaseUrl, async (c) => {
+    const version = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
+    const { rows } = await c.query<{ name: string; setting: string }>(
+      `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'shared_buffers', 'work_mem', 'lc_collate') ORDER BY name`,
+    );
+    return {
+      driver: `pg ${versionOf('pg')}, PostgreSQL ${version}`,
+      settings: rows.map((r) => `${r.name}=${r.setting}`).join(', '),
+      where: `${redact(databaseUrl)}, new schemas (dropped afterwards)`,
+    };
+  });
+}
+
+async function withPgClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function versionOf(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return '(version unknown)';
+  }
 }
