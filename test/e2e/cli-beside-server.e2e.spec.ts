@@ -21,7 +21,7 @@ describe('the CLI on the store of a running server (embedded SQLite)', () => {
   });
 
   async function readyz(): Promise<{ status: string; store: { head: string }; projections: Array<{ name: string; position: string }> }> {
-    return (await fetch(`${server.url}/readyz`)).json();
+    return (await (await fetch(`${server.url}/readyz`)).json()) as Awaited<ReturnType<typeof readyz>>;
   }
 
   async function untilCaughtUp(): Promise<void> {
