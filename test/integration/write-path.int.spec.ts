@@ -42,6 +42,7 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP writes through the command
     expect(result).toMatchObject({ entityType: 'cta', revision: 0, replayed: false });
     const [event] = await h.store.readStream(result.streamName);
     expect(event.type).toBe('CtaCreated');
+    expect(result.events).toEqual([{ id: event.id, type: 'CtaCreated' }]);
     expect(event.data).toMatchObject({ companyId: 'c-acme', name: 'Renewal at risk', type: 'Risk', priority: 'High', ownerId: 'u-ann', dueDate: '2026-12-15' });
     expect(event.metadata).toMatchObject({
       actor: { type: 'user', id: 'u-ann', email: 'ann@example.com' },

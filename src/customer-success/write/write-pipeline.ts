@@ -64,7 +64,10 @@ export class WritePipeline {
     }
 
     const streamName = spec.streamName(entityId);
-    const eventIds = keyName ? (i: number) => deterministicUuid(`${keyName}|event|${i}`) : undefined;
+    // With a key the ids come from it (a retry re-appends the very same events); without, fresh ones,
+    // kept across concurrency retries so the result names the events actually written.
+    const fresh: string[] = [];
+    const eventIds = (i: number) => (keyName ? deterministicUuid(`${keyName}|event|${i}`) : (fresh[i] ??= randomUUID()));
     const outcome = await handleCommand(this.store, streamName, spec.decider, spec.command(entityId, now), { metadata, eventIds });
     if (!outcome.append) throw new Error(`${request.toolName}: the decider accepted the command but produced no event`);
     const result: WriteResult = {
@@ -74,7 +77,7 @@ export class WritePipeline {
       streamName,
       revision: outcome.append.nextExpectedRevision,
       position: outcome.append.position,
-      events: outcome.events.map((e, i) => ({ id: eventIds?.(i) ?? '', type: e.type })),
+      events: outcome.events.map((e, i) => ({ id: eventIds(i), type: e.type })),
       ...(spec.changesOf ? { changes: spec.changesOf(outcome.events) } : {}),
       replayed: false,
     };
