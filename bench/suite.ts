@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import * as pg from 'pg';
 import { measureAnalysis, postgresReadModel, sqliteReadModel, type AnalysisBudget, type AnalysisResult } from './analysis.bench';
 import { measureCsRebuild, type CsRebuildResult } from './cs-rebuild.bench';
 import { storeSubject, subscriptionCatchUp } from './event-store.bench';
 import { bootApp, measureProjectionLag, type LagBudget, type LagResult } from './projection-lag.bench';
 import { projectionRebuild, seedLog } from './projections.bench';
 import type { Floor } from './floors';
-import { redact, type Target, type TargetSpec } from './targets';
+import { packageVersion, redact, withClient, type Target, type TargetSpec } from './targets';
 import {
   combineReadRates,
   combineThroughputs,
@@ -304,7 +303,7 @@ export async function measureReadSide(
 ): Promise<void> {
   const store = spec.name as ReadSideStore;
   const details = await readSideDetails(store, databaseUrl);
-  const dropSchema = (schema: string) => withPgClient(databaseUrl, async (c) => void (await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)));
+  const dropSchema = (schema: string) => withClient(databaseUrl, async (c) => void (await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)));
   if (benches.has('cs-rebuild')) {
     const target = await spec.open();
     try {
@@ -327,35 +326,17 @@ async function readSideDetails(store: ReadSideStore, databaseUrl: string): Promi
     const memory = new Database(':memory:');
     const version = memory.prepare<[], { v: string }>('SELECT sqlite_version() AS v').get()!.v;
     memory.close();
-    return { driver: `better-sqlite3 ${versionOf('better-sqlite3')}, SQLite ${version}`, settings: 'journal_mode=WAL, synchronous=FULL', where: 'temp dir' };
+    return { driver: `better-sqlite3 ${packageVersion('better-sqlite3')}, SQLite ${version}`, settings: 'journal_mode=WAL, synchronous=FULL', where: 'temp dir' };
   }
-  return withPgClient(databaseUrl, async (c) => {
+  return withClient(databaseUrl, async (c) => {
     const version = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
     const { rows } = await c.query<{ name: string; setting: string }>(
       `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'shared_buffers', 'work_mem', 'lc_collate') ORDER BY name`,
     );
     return {
-      driver: `pg ${versionOf('pg')}, PostgreSQL ${version}`,
+      driver: `pg ${packageVersion('pg')}, PostgreSQL ${version}`,
       settings: rows.map((r) => `${r.name}=${r.setting}`).join(', '),
       where: `${redact(databaseUrl)}, new schemas (dropped afterwards)`,
     };
   });
-}
-
-async function withPgClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function versionOf(name: string): string {
-  try {
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return '(version unknown)';
-  }
 }

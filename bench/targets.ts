@@ -155,7 +155,8 @@ async function postgresUnreachable(connectionString: string): Promise<string | u
   }
 }
 
-async function withClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** One short-lived client for a single piece of admin work (version, settings, DROP SCHEMA). */
+export async function withClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3_000 });
   await client.connect();
   try {
@@ -165,7 +166,7 @@ async function withClient<T>(connectionString: string, work: (client: pg.Client)
   }
 }
 
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   try {
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {

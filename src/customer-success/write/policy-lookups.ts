@@ -68,8 +68,9 @@ export class EventStorePolicyLookups implements PolicyLookups {
 
   /** Shared context sees everything; personal context only the companies of the owners it may see. */
   async canSeeCompany(caller: PolicyCaller & { visibleOwnerIds?: readonly string[] | null }, companyId: string): Promise<boolean> {
-    if (caller.accessContext === 'shared' || caller.visibleOwnerIds === null || caller.visibleOwnerIds === undefined)
-      return caller.accessContext === 'shared' || caller.visibleOwnerIds === null;
+    if (caller.accessContext === 'shared' || caller.visibleOwnerIds === null) return true;
+    // A personal caller without a list of visible owners sees nothing.
+    if (caller.visibleOwnerIds === undefined) return false;
     const owner = await this.companyOwner(companyId);
     return owner !== undefined && owner !== null && caller.visibleOwnerIds.includes(owner);
   }
