@@ -40,6 +40,18 @@ class Environment {
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/, {
+    message: 'PUBLIC_URL must be the http(s) URL clients reach csmcp at, without a trailing slash, query or fragment, e.g. https://csmcp.example.com',
+  })
+  PUBLIC_URL?: string;
+
+  @IsOptional()
+  @Matches(/^\s*(\*|https?:\/\/[^\s,/]+)(\s*,\s*(\*|https?:\/\/[^\s,/]+))*\s*$/, {
+    message: 'MCP_ALLOWED_ORIGINS must be a comma-separated list of origins like https://app.example.com (scheme and host, no path), or * for any',
+  })
+  MCP_ALLOWED_ORIGINS?: string;
 }
 
 export type StoreConfig =
@@ -60,6 +72,10 @@ export interface AppConfig {
   readonly eventStore: StoreConfig;
   /** Where read models live: PostgreSQL when DATABASE_URL is set, else SQLite beside the events. */
   readonly readModels: ReadModelConfig;
+  /** The URL clients reach csmcp at (behind a proxy); null = the address it listens on. */
+  readonly publicUrl: string | null;
+  /** Browser origins allowed on the MCP endpoint besides the built-in connector hosts; '*' = any. */
+  readonly allowedOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -72,7 +88,7 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; throws ConfigError naming every wrong variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL']) {
+  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS']) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') raw[key] = value;
@@ -102,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parsed.LOG_LEVEL ?? 'info',
     eventStore,
     readModels,
+    publicUrl: parsed.PUBLIC_URL ?? null,
+    allowedOrigins: parsed.MCP_ALLOWED_ORIGINS ? parsed.MCP_ALLOWED_ORIGINS.split(',').map((o) => o.trim().toLowerCase()) : [],
   };
 }
 

@@ -33,6 +33,9 @@ describe('loadConfig', () => {
     [{ EVENTSTORE_URL: 'http://x' }, 'EVENTSTORE_URL must be an EventStoreDB/KurrentDB connection string'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
     [{ DATABASE_SCHEMA: 'Robert; DROP' }, 'DATABASE_SCHEMA must be a lower-case PostgreSQL identifier'],
+    [{ PUBLIC_URL: 'https://csmcp.example.com/' }, 'PUBLIC_URL must be the http(s) URL clients reach csmcp at, without a trailing slash'],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL must be the http(s) URL'],
+    [{ MCP_ALLOWED_ORIGINS: 'https://a.example.com/path' }, 'MCP_ALLOWED_ORIGINS must be a comma-separated list of origins'],
   ])('refuses %j naming the variable and what is allowed', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -45,6 +48,14 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toHaveLength(2);
     }
+  });
+
+  it('reads the public URL and the allowed origins', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://cs.example.com/base', MCP_ALLOWED_ORIGINS: 'https://A.example.com, http://localhost:5173' });
+    expect(config.publicUrl).toBe('https://cs.example.com/base');
+    expect(config.allowedOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(loadConfig({}).publicUrl).toBeNull();
+    expect(loadConfig({}).allowedOrigins).toEqual([]);
   });
 
   it('masks passwords in connection strings', () => {

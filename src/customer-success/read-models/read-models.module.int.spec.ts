@@ -42,6 +42,8 @@ describe.each(['sqlite', 'postgres'] as const)('ReadModelsModule on the QueryBus
       logLevel: 'silent',
       eventStore: { kind: 'sqlite', filename: join(dir, 'events.db') },
       readModels: kind === 'sqlite' ? { kind: 'sqlite', filename: join(dir, 'read-models.db') } : { kind: 'postgres', connectionString: DATABASE_URL, schema },
+      publicUrl: null,
+      allowedOrigins: [],
     };
     moduleRef = await Test.createTestingModule({
       imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config, { runProjections: true }), ReadModelsModule],
