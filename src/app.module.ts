@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
+import { AuthModule } from './auth/auth.module';
 import { AnalysisModule } from './customer-success/analysis/analysis.module';
 import { ReferenceDataModule } from './customer-success/companies/commands/reference-data.module';
 import { CustomerSuccessModule } from './customer-success/customer-success.module';
@@ -29,6 +30,7 @@ export class AppModule {
         CustomerSuccessModule,
         ReferenceDataModule,
         AnalysisModule,
+        AuthModule.forRoot({ server: options.server }),
         ...(options.server ? [HealthModule] : []),
       ],
     };

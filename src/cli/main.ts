@@ -9,6 +9,8 @@ import { registerPolicy } from './commands/policy.command';
 import { registerProjections } from './commands/projections.command';
 import { registerSeed } from './commands/seed.command';
 import { registerServe } from './commands/serve.command';
+import { registerTokens } from './commands/tokens.command';
+import { registerUsers } from './commands/users.command';
 import { UsageError } from './errors';
 
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerImport(program);
   registerSeed(program);
   registerPolicy(program);
+  registerUsers(program);
+  registerTokens(program);
   return program;
 }
 

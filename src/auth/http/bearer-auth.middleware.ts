@@ -1,0 +1,120 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { StoreUnavailableError } from '@csmcp/event-store';
+import type { Principal } from '../principal';
+import { InvalidTokenError } from '../tokens/invalid-token.error';
+
+/** The parts of an express request the middleware uses; it sets `auth` (the MCP SDK reads it from there). */
+export interface BearerRequest {
+  readonly headers: IncomingHttpHeaders;
+  auth?: AuthInfo;
+}
+
+/** The parts of an express response it uses. */
+export interface BearerResponse {
+  status(code: number): this;
+  setHeader(name: string, value: string): unknown;
+  json(body: unknown): unknown;
+}
+
+export type Next = (error?: unknown) => void;
+
+export interface BearerAuthOptions<Req extends BearerRequest> {
+  /** The Protected Resource Metadata URL to name in challenges, e.g. from publicBaseUrl + protectedResourceMetadataUrl. */
+  readonly resourceMetadataUrl: (req: Req) => string;
+  /** Told about failures that are not the caller's fault (the store is down), for the log. */
+  readonly onError?: (error: unknown, req: Req) => void;
+}
+
+export interface TokenVerifier {
+  verify(bearer: string): Promise<Principal>;
+}
+
+/** The principal a request was authenticated as (set by bearerAuthMiddleware), or undefined. */
+export function principalOf(req: BearerRequest): Principal | undefined {
+  return req.auth?.extra?.principal as Principal | undefined;
+}
+
+/**
+ * Express-style middleware: a valid `Authorization: Bearer <token>` sets `req.auth` (the MCP SDK's
+ * AuthInfo, the Principal in `extra.principal`) and calls next(); otherwise it answers 401 with the
+ * challenge the MCP authorization spec asks for, which points the client at the resource metadata.
+ * The token is never echoed back.
+ */
+export function bearerAuthMiddleware<Req extends BearerRequest, Res extends BearerResponse>(
+  verifier: TokenVerifier,
+  options: BearerAuthOptions<Req>,
+): (req: Req, res: Res, next: Next) => void {
+  return (req, res, next) => {
+    const header = req.headers.authorization?.trim() ?? '';
+    // No credentials (or another scheme): a bare challenge, no error code (RFC 6750 §3.1).
+    if (!/^bearer(\s|$)/i.test(header)) {
+      challenge(res, 401, [['resource_metadata', options.resourceMetadataUrl(req)]], {
+        error: 'unauthorized',
+        error_description: 'This endpoint needs an access token: send Authorization: Bearer <token>',
+      });
+      return;
+    }
+    const match = /^bearer\s+(\S+)$/i.exec(header);
+    const failed = (error: InvalidTokenError) =>
+      challenge(
+        res,
+        401,
+        [
+          ['error', 'invalid_token'],
+          ['error_description', error.message],
+          ['resource_metadata', options.resourceMetadataUrl(req)],
+        ],
+        { error: 'invalid_token', error_description: error.message },
+      );
+    if (!match) return failed(new InvalidTokenError('malformed'));
+    verifier.verify(match[1]).then(
+      (principal) => {
+        req.auth = {
+          token: match[1],
+          clientId: principal.integrationId ?? `pat:${principal.tokenId}`,
+          scopes: [...principal.scopes],
+          ...(principal.expiresAt !== null ? { expiresAt: principal.expiresAt } : {}),
+          extra: { principal },
+        };
+        next();
+      },
+      (error: unknown) => {
+        if (error instanceof InvalidTokenError) return failed(error);
+        options.onError?.(error, req);
+        const unavailable = error instanceof StoreUnavailableError;
+        if (unavailable) res.setHeader('Retry-After', '1');
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(unavailable ? 503 : 500).json({
+          error: unavailable ? 'temporarily_unavailable' : 'server_error',
+          error_description: unavailable ? 'The access token cannot be checked right now; try again in a moment' : 'The access token could not be checked',
+        });
+      },
+    );
+  };
+}
+
+/** 403 for a valid token without the scope a tool or endpoint needs (RFC 6750 §3.1 insufficient_scope). */
+export function sendInsufficientScope(res: BearerResponse, scope: string, resourceMetadataUrl: string): void {
+  challenge(
+    res,
+    403,
+    [
+      ['error', 'insufficient_scope'],
+      ['scope', scope],
+      ['resource_metadata', resourceMetadataUrl],
+    ],
+    { error: 'insufficient_scope', error_description: `This needs the ${scope} scope, which the access token does not have` },
+  );
+}
+
+function challenge(res: BearerResponse, status: number, params: Array<[string, string]>, body: { error: string; error_description: string }): void {
+  res.setHeader('WWW-Authenticate', `Bearer ${params.map(([k, v]) => `${k}="${quoted(v)}"`).join(', ')}`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(status).json(body);
+}
+
+/** RFC 6750 allows only %x20-21 / %x23-5B / %x5D-7E inside these values: no quotes, backslashes or control characters. */
+function quoted(value: string): string {
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+}
