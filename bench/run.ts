@@ -7,14 +7,19 @@ import { describeCode, describeMachine, renderTables, saveRun, type RunRecord } 
 import { BENCHES, FULL_BUDGET, LARGE_ANALYSIS_SIZES, QUICK_BUDGET, measureReadSide, measureTarget, type BenchName, type ReadSideResults, type TargetResult } from './suite';
 import { loadavg } from 'node:os';
 import { DEFAULT_DATABASE_URL, targetSpecs } from './targets';
+import { MCP_FULL_BUDGET, MCP_QUICK_BUDGET, measureMcp } from './mcp/mcp.bench';
+import { renderMcp } from './mcp/report';
+import type { McpResult } from './mcp/types';
 
 const STORES = ['sqlite', 'postgres', 'eventstoredb'];
+/** The MCP tool-call benchmark needs no store of the list: it starts its own servers (bench/mcp). */
+const MCP = 'mcp';
 
 const USAGE = `usage: npm run bench -- [--quick | --large] [--only <names>]
   --quick   under 2 minutes: shorter cases, smaller logs, analysis on SQLite only
   --large   the full run plus the analysis at 200,000 companies on SQLite (about 3 minutes more)
   --only    comma-separated benchmarks and/or stores, e.g. --only analysis or --only projection-lag,sqlite
-            benchmarks: ${BENCHES.join(', ')} (default: all)
+            benchmarks: ${BENCHES.join(', ')}, ${MCP} (default: all)
             stores: ${STORES.join(', ')} (default: all reachable)
   Stores: SQLite always (temp dir); PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/test
   when reachable (fresh schemas, dropped afterwards); EventStoreDB only when EVENTSTORE_URL is set
@@ -26,6 +31,8 @@ interface Args {
   /** Stores to measure; null: all. */
   readonly stores: string[] | null;
   readonly benches: ReadonlySet<BenchName>;
+  /** The MCP tool-call benchmark (bench/mcp). */
+  readonly mcp: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,14 +57,17 @@ function parseArgs(argv: string[]): Args {
     console.error(`--quick and --large exclude each other\n${USAGE}`);
     process.exit(2);
   }
-  const unknown = only.filter((name) => !STORES.includes(name) && !(BENCHES as readonly string[]).includes(name));
+  const unknown = only.filter((name) => name !== MCP && !STORES.includes(name) && !(BENCHES as readonly string[]).includes(name));
   if (unknown.length > 0) {
     console.error(`--only: unknown ${unknown.join(', ')}\n${USAGE}`);
     process.exit(2);
   }
   const stores = only.filter((name) => STORES.includes(name));
   const benches = only.filter((name): name is BenchName => (BENCHES as readonly string[]).includes(name));
-  return { quick, large, stores: stores.length > 0 ? stores : null, benches: new Set(benches.length > 0 ? benches : BENCHES) };
+  const mcp = only.includes(MCP);
+  // Naming mcp alone runs it alone; naming no benchmark runs them all.
+  const all = benches.length === 0 && !mcp;
+  return { quick, large, stores: stores.length > 0 ? stores : null, benches: new Set(all ? BENCHES : benches), mcp: all || mcp };
 }
 
 async function main(): Promise<number> {
@@ -70,9 +80,10 @@ async function main(): Promise<number> {
   const readSide: ReadSideResults = { csRebuild: [], projectionLag: [], analysis: [] };
   const skipped: RunRecord['skipped'] = [];
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  log(`csmcp bench (${mode(args)}): ${[...args.benches].join(', ')}`);
+  log(`csmcp bench (${mode(args)}): ${[...args.benches, ...(args.mcp ? [MCP] : [])].join(', ')}`);
 
-  for (const spec of await targetSpecs(args.stores)) {
+  // Only the MCP benchmark: no store to open (and no PostgreSQL to probe).
+  for (const spec of args.benches.size > 0 ? await targetSpecs(args.stores) : []) {
     if (spec.skipReason) {
       skipped.push({ store: spec.name, reason: spec.skipReason });
       log(`${spec.name}: skipped (${spec.skipReason})`);
@@ -103,28 +114,35 @@ async function main(): Promise<number> {
     }
   }
 
-  const run: RunRecord = {
+  const mcp: McpResult | undefined = args.mcp ? await measureMcp(args.quick ? MCP_QUICK_BUDGET : MCP_FULL_BUDGET, log) : undefined;
+
+  const run: RunRecord & { mcp?: McpResult } = {
     startedAt,
     finishedAt: new Date().toISOString(),
     mode: mode(args),
     code: describeCode(),
     machine,
     loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100,
-    benches: [...args.benches],
+    benches: [...args.benches, ...(args.mcp ? [MCP] : [])],
     stores,
     ...readSide,
     skipped,
+    ...(mcp ? { mcp } : {}),
   };
   console.log(renderTables(run));
+  if (mcp) console.log(`\n${renderMcp(mcp)}`);
   const measured =
     stores.some((s) => s.cases.length > 0) ||
     readSide.csRebuild.some((r) => !r.error) ||
     readSide.projectionLag.some((r) => !r.error) ||
-    readSide.analysis.some((r) => r.sizes.length > 0);
+    readSide.analysis.some((r) => r.sizes.length > 0) ||
+    (mcp?.runs.length ?? 0) > 0;
   // A run that measured nothing (every store skipped or broken at once) is not worth keeping.
   if (measured) log(`\nresults written to ${saveRun(run)}`);
   const broken = [...stores, ...readSide.csRebuild, ...readSide.projectionLag, ...readSide.analysis].some((r) => r.error);
-  return broken || !measured ? 1 : 0;
+  // Failed calls in a run count as broken: a figure measured over errors is not a figure.
+  const mcpBroken = !!mcp && (mcp.errors.length > 0 || mcp.runs.some((r) => r.errorCount > 0));
+  return broken || mcpBroken || !measured ? 1 : 0;
 }
 
 function mode(args: Args): RunRecord['mode'] {
