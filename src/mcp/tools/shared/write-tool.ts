@@ -59,7 +59,10 @@ export function writeStructured(result: WriteResult): Record<string, unknown> {
 }
 
 function writeText(result: WriteResult, done: string): string {
-  const changes = (result.changes ?? []).map((c) => `- ${camelToSnake(c.field)}: ${show(c.from)} → ${show(c.to)}`);
+  const changes = (result.changes ?? []).map((c) => {
+    const field = camelToSnake(c.field);
+    return `- ${field}: ${showField(field, c.from)} → ${showField(field, c.to)}`;
+  });
   const replay = result.replayed ? ' (repeat of an earlier call with this idempotency_key: nothing new was written)' : '';
   return [`${done}${replay}`, ...changes].join('\n');
 }
@@ -85,7 +88,15 @@ export async function companyLabel(companyId: unknown, context: ToolContext): Pr
 
 /** The given optional fields, in the order of `fields`, as "field value" parts. */
 export function givenFields(args: Record<string, unknown>, fields: readonly string[]): string[] {
-  return fields.filter((f) => args[f] !== undefined).map((f) => `${f} ${show(args[f])}`);
+  return fields.filter((f) => args[f] !== undefined).map((f) => `${f} ${showField(f, args[f])}`);
+}
+
+// Free text is quoted in a description; values, dates and ids read better bare.
+const TEXT_FIELDS = new Set(['name', 'title', 'subject', 'reason', 'comments', 'description', 'notes']);
+
+function showField(field: string, value: unknown): string {
+  if (typeof value === 'string' && !TEXT_FIELDS.has(field)) return value;
+  return show(value);
 }
 
 /** For updates: each field given as `field: old → new` against the current record (view, camelCase). */
@@ -93,9 +104,9 @@ export function fieldChanges(args: Record<string, unknown>, fields: readonly str
   return fields
     .filter((f) => args[f] !== undefined)
     .map((f) => {
-      if (!current) return `${f} → ${show(args[f])}`;
+      if (!current) return `${f} → ${showField(f, args[f])}`;
       const before = current[snakeToCamel(f)] ?? null;
-      return before === args[f] ? `${f}: ${show(before)} (unchanged)` : `${f}: ${show(before)} → ${show(args[f])}`;
+      return before === args[f] ? `${f}: ${showField(f, before)} (unchanged)` : `${f}: ${showField(f, before)} → ${showField(f, args[f])}`;
     });
 }
 
