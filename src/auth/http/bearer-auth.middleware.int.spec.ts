@@ -8,7 +8,7 @@ import { hasScope, type Principal } from '../principal';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { AccessTokenVerifier } from '../tokens/access-token.verifier';
 import { generatePersonalAccessToken } from '../tokens/personal-access-token';
-import { bearerAuthMiddleware, principalOf, sendInsufficientScope } from './bearer-auth.middleware';
+import { bearerAuthMiddleware, principalOf, sendInsufficientScope, type BearerRequest } from './bearer-auth.middleware';
 import { protectedResourceMetadataUrl, publicBaseUrl } from './public-base-url';
 
 /** The middleware in a real express app over real HTTP, with the real verifier on a real (SQLite) store. */
@@ -38,7 +38,7 @@ describe('bearerAuthMiddleware', () => {
     app.post('/mcp', (req: Request, res: Response) => {
       const principal = principalOf(req) as Principal;
       if (!hasScope(principal, 'cs:write')) return sendInsufficientScope(res, 'cs:write', resourceMetadataUrl(req));
-      res.json({ auth: { ...req.auth, extra: undefined }, principal });
+      res.json({ auth: { ...(req as Request & BearerRequest).auth, extra: undefined }, principal });
     });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
