@@ -263,6 +263,11 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP tools on the real applicat
       expect(await refusal(ann.call('create_timeline_activity', { company_id: 'c-acme', context_kind: 'scorecard', context_id: 'c-acme', type: 'Update', subject: 'x' }))).toMatchObject({
         code: 'NO_TIMELINE_ON_SCORECARD',
       });
+      const { structured: activity } = await ann.call('create_timeline_activity', { company_id: 'c-acme', type: 'Update', subject: 'Kickoff planned' });
+      expect(await refusal(ann.call('update_timeline_activity', { activity_id: activity.entity_id, context_kind: 'cta', context_id: structured.entity_id }))).toMatchObject({
+        code: 'VALIDATION',
+        problems: [{ field: 'context_kind' }, { field: 'context_id' }],
+      });
     });
 
     it('names the wrong write argument, in the tool\'s spelling', async () => {
@@ -296,7 +301,7 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP tools on the real applicat
       expect(await refusal(ann.call('list_ctas', { sort: 'dueDate' }))).toMatchObject({ message: 'sort must be one of due_date, created_at, updated_at; got "dueDate"', problems: [{ field: 'sort' }] });
       expect(await refusal(ann.call('search_companies', { arr_min: 'lots' }))).toMatchObject({ problems: [{ field: 'arr_min' }], message: expect.stringMatching(/^arr_min must be a number/) });
       expect(await refusal(ann.call('list_timeline_activities', { context_id: 'c-acme' }))).toMatchObject({ problems: [{ field: 'context_kind' }] });
-      expect(await refusal(ann.call('list_ctas', { cursor: 'not-a-cursor' }))).toMatchObject({ code: 'INVALID_CURSOR', message: expect.stringContaining('nextCursor'.replace('nextCursor', 'next_cursor')) });
+      expect(await refusal(ann.call('list_ctas', { cursor: 'not-a-cursor' }))).toMatchObject({ code: 'INVALID_CURSOR', message: expect.stringContaining('pass the next_cursor of the previous page unchanged') });
       expect(await refusal(ann.call('analyze_accounts', { entity: 'companies', filter: { field: 'colour', op: 'eq', value: 'Red' } }))).toMatchObject({
         code: 'INVALID_QUERY',
         problems: [{ field: 'filter.field' }],

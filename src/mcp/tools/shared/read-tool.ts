@@ -62,7 +62,9 @@ export function readTool<Input, Result>(spec: ReadToolSpec<Input, Result>): Tool
 /** The tool's arguments as the query's input (camelCase), with `after` for read-your-writes. */
 export function queryInput(specs: Record<string, ReadArg>, args: Record<string, unknown>, after: Position | undefined): Record<string, unknown> {
   const accepted = Object.keys(specs);
-  if (typeof args !== 'object' || args === null || Array.isArray(args))
+  // A call without arguments is a call with none.
+  if (args === undefined || args === null) args = {};
+  if (typeof args !== 'object' || Array.isArray(args))
     throw new QueryError('INVALID_QUERY', `The arguments must be an object; accepted: ${accepted.join(', ') || 'none'}`);
   const input: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(args)) {

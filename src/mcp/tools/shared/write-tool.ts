@@ -94,7 +94,7 @@ export function givenFields(args: Record<string, unknown>, fields: readonly stri
 // Free text is quoted in a description; values, dates and ids read better bare.
 const TEXT_FIELDS = new Set(['name', 'title', 'subject', 'reason', 'comments', 'description', 'notes']);
 
-function showField(field: string, value: unknown): string {
+export function showField(field: string, value: unknown): string {
   if (typeof value === 'string' && !TEXT_FIELDS.has(field)) return value;
   return show(value);
 }

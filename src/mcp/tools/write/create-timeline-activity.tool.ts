@@ -2,7 +2,7 @@ import { MAX_PARTICIPANTS, TEXT_LIMITS, TIMELINE_ACTIVITY_TYPES } from '../../..
 import { CONTEXT_KINDS_ASKED } from '../../../customer-success/timeline/commands/create-timeline-activity/create-timeline-activity.dto';
 import { CreateTimelineActivityCommand } from '../../../customer-success/timeline/commands/create-timeline-activity/create-timeline-activity.command';
 import { dateTime, IDEMPOTENCY_KEY, id, inputSchema, nullableText, oneOf, requiredText } from '../shared/input-schemas';
-import { companyLabel, givenFields, show, writeTool } from '../shared/write-tool';
+import { companyLabel, givenFields, show, showField, writeTool } from '../shared/write-tool';
 
 export const createTimelineActivityTool = writeTool({
   name: 'create_timeline_activity',
@@ -37,7 +37,7 @@ export const createTimelineActivityTool = writeTool({
   done: (r, args) => `Logged ${show(args.type)} ${show(args.subject)} [${r.entityId}] on company ${String(args.company_id)}.`,
   describeChange: async (args, context) => {
     const attached =
-      args.context_kind !== undefined && args.context_kind !== 'company' ? `, attached to ${String(args.context_kind)} ${show(args.context_id)}` : '';
+      args.context_kind !== undefined && args.context_kind !== 'company' ? `, attached to ${String(args.context_kind)} ${showField('context_id', args.context_id)}` : '';
     const details = givenFields(args, ['occurred_at', 'participants', 'notes']);
     return `Log a ${String(args.type)} ${show(args.subject)} on the timeline of ${await companyLabel(args.company_id, context)}${attached}${details.length ? `: ${details.join(', ')}` : ''}.`;
   },
