@@ -40,9 +40,12 @@ export function readContext(h: AppHarness, who: Principal, signal: AbortSignal =
 
 export interface ReadBook {
   readonly h: AppHarness;
-  /** Ann, personal access: sees c-acme, c-acme-labs, c-bigacme, c-pipe. */
+  /**
+   * Ann, personal access: sees c-acme (Red, an open Risk CTA, renews 2027-03-31), c-acme-labs,
+   * c-bigacme (renews in 60 days) and c-pipe; none but Acme has any activity.
+   */
   readonly ann: ReadContext;
-  /** Bob, personal access: sees c-globex, c-acme-rival. */
+  /** Bob, personal access: sees c-globex and c-acme-rival (renews in 10 days). */
   readonly bob: ReadContext;
   /** An admin: sees everything. */
   readonly admin: ReadContext;
@@ -54,6 +57,11 @@ export interface ReadBook {
 }
 
 const IMPORTED_AT = '2026-01-01T00:00:00.000Z';
+
+/** A UTC date `days` from today: renewals the day-count analyses find whatever day the suite runs on. */
+export function daysFromToday(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
 
 export async function openReadBook(kind: StoreKind): Promise<ReadBook> {
   const h = await startApp(kind, { runProjections: true });
@@ -75,9 +83,9 @@ export async function openReadBook(kind: StoreKind): Promise<ReadBook> {
         { expectedRevision: 'no_stream' },
       );
     await company('c-acme-labs', 'Acme Labs', 'u-ann');
-    await company('c-bigacme', 'Big Acme Holdings', 'u-ann');
+    await company('c-bigacme', 'Big Acme Holdings', 'u-ann', { renewalDate: daysFromToday(60) });
     await company('c-pipe', 'Pipe | *Star*', 'u-ann');
-    await company('c-acme-rival', 'Acme Rival', 'u-bob');
+    await company('c-acme-rival', 'Acme Rival', 'u-bob', { renewalDate: daysFromToday(10) });
     await h.store.appendToStream(
       scorecardStream('c-acme'),
       [55, 32].map((overallScore, i) => ({
