@@ -92,12 +92,14 @@ describe.each(STORE_KINDS)('completion on a real store (%s)', (kind) => {
   // Last: it adds companies the other tests do not expect.
   it('caps the answer at 100 values and says how many there are, or that there are more', async () => {
     const { h } = book;
-    for (let i = 0; i < 120; i++)
-      await h.store.appendToStream(
-        companyStream(`c-zeta-${String(i).padStart(3, '0')}`),
-        [{ type: 'CompanyImported', data: { companyId: `c-zeta-${String(i).padStart(3, '0')}`, name: `Zeta ${String(i).padStart(3, '0')}`, externalId: null, industry: null, segment: null, lifecycleStage: null, region: null, employees: null, arr: 0, renewalDate: null, ownerId: 'u-vic', importedAt: '2026-01-01T00:00:00.000Z' } }],
-        { expectedRevision: 'no_stream' },
-      );
+    for (let i = 0; i < 120; i++) {
+      const companyId = `c-zeta-${String(i).padStart(3, '0')}`;
+      const data = {
+        companyId, name: `Zeta ${String(i).padStart(3, '0')}`, externalId: null, industry: null, segment: null, lifecycleStage: null,
+        region: null, employees: null, arr: 0, renewalDate: null, ownerId: 'u-vic', importedAt: '2026-01-01T00:00:00.000Z',
+      };
+      await h.store.appendToStream(companyStream(companyId), [{ type: 'CompanyImported', data }], { expectedRevision: 'no_stream' });
+    }
     const head = await h.store.headPosition();
     await h.projections.runner.waitForPosition(head!);
 

@@ -230,9 +230,14 @@ export const RESOURCE_LIST_PAGE = 100;
  * resources/list: the static resources, then the account summary of each company the caller can
  * see, by name, a page at a time (clients that offer listed resources as attachments, and not
  * templates, can then attach an account). `cursor` is the previous page's nextCursor; a cursor that
- * is not one of ours is InvalidParamsError (-32602).
+ * is not one of ours is InvalidParamsError (-32602). `companies: false` lists the static resources only.
  */
-export async function listResources(context: ReadContext, cursor?: string): Promise<ListResourcesResult> {
+export async function listResources(
+  context: ReadContext,
+  cursor?: string,
+  options: { companies?: boolean } = {},
+): Promise<ListResourcesResult> {
+  if (options.companies === false) return { resources: CS_STATIC_RESOURCES.map((r) => ({ uri: r.uri, ...describeResource(r) })) };
   let page: SearchCompaniesResult;
   try {
     page = await ask(

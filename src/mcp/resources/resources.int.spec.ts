@@ -1,3 +1,4 @@
+import { companyStream } from '../../customer-success/companies/company.events';
 import { analysisGuide } from '../../customer-success/analysis/analysis-guide';
 import { errorOf } from '../../customer-success/queries/testing/book';
 import {
@@ -198,6 +199,30 @@ describe.each(STORE_KINDS)('MCP resources on a real store (%s)', (kind) => {
       'csmcp://companies/c-acme-rival/summary',
       'csmcp://companies/c-globex/summary',
     ]);
+    expect((await listResources(ann, undefined, { companies: false })).resources.map((r) => r.uri)).toEqual(['csmcp://guides/analysis']);
     expect(await errorOf(listResources(ann, 'not-a-cursor'))).toMatchObject({ code: MCP_ERROR_CODES.INVALID_PARAMS, name: 'InvalidParamsError' });
+  });
+  // Last: it adds companies the other tests do not expect.
+  it('pages resources/list with the cursor it returns', async () => {
+    const { h, admin } = book;
+    for (let i = 0; i < 120; i++) {
+      const companyId = `c-zeta-${String(i).padStart(3, '0')}`;
+      const data = {
+        companyId, name: `Zeta ${String(i).padStart(3, '0')}`, externalId: null, industry: null, segment: null, lifecycleStage: null,
+        region: null, employees: null, arr: 0, renewalDate: null, ownerId: 'u-vic', importedAt: '2026-01-01T00:00:00.000Z',
+      };
+      await h.store.appendToStream(companyStream(companyId), [{ type: 'CompanyImported', data }], { expectedRevision: 'no_stream' });
+    }
+    await h.projections.runner.waitForPosition((await h.store.headPosition())!);
+
+    const first = await listResources(admin);
+    expect(first.resources).toHaveLength(1 + 100);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await listResources(admin, first.nextCursor);
+    // 6 companies of the book and 120 new ones; the guide only on the first page.
+    expect(second.resources).toHaveLength(26);
+    expect(second.resources.at(-1)?.uri).toBe('csmcp://companies/c-zeta-119/summary');
+    expect(second.nextCursor).toBeUndefined();
+    expect((await listResources(ann)).resources).toHaveLength(5);
   });
 });
