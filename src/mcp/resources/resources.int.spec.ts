@@ -202,6 +202,7 @@ describe.each(STORE_KINDS)('MCP resources on a real store (%s)', (kind) => {
     expect((await listResources(ann, undefined, { companies: false })).resources.map((r) => r.uri)).toEqual(['csmcp://guides/analysis']);
     expect(await errorOf(listResources(ann, 'not-a-cursor'))).toMatchObject({ code: MCP_ERROR_CODES.INVALID_PARAMS, name: 'InvalidParamsError' });
   });
+
   // Last: it adds companies the other tests do not expect.
   it('pages resources/list with the cursor it returns', async () => {
     const { h, admin } = book;
