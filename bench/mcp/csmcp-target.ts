@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { demoCompany, demoUsers, type DemoOptions } from '../../src/cli/commands/seed/demo-book';
 import { stopChild } from './floors';
 import { shorten } from './load';
 import { SkipTarget, type McpBenchTarget, type McpCall, type StartedTarget } from './types';
@@ -17,13 +18,27 @@ export const CSMCP = 'csmcp';
 const COMPANIES = 200;
 /** CTAs created before the runs for update_cta to cycle through (fewer would make concurrent updates collide). */
 const UPDATABLE_CTAS = 64;
-const BENCH_USER = 'bench@example.com';
 
-const companyId = (n: number) => `demo-${String((n % COMPANIES) + 1).padStart(6, '0')}`;
+/**
+ * The demo book as `seed demo --companies 200 --seed 1 --as-of <today>` writes it. Personal access
+ * tokens see only the companies their user owns, so the bench user is registered (users add, before
+ * the seed) with the email of the book's first CSM: the seed then gives that user their share of
+ * the companies, as it does with any user registered before it.
+ */
+function demoBook(): { options: DemoOptions; user: { email: string; name: string }; companies: string[] } {
+  const options: DemoOptions = { companies: COMPANIES, seed: 1, asOf: new Date().toISOString().slice(0, 10), activitiesPerCompany: 20 };
+  const csms = demoUsers(options).filter((u) => u.role === 'csm');
+  const user = csms[0];
+  const companies = Array.from({ length: COMPANIES }, (_, i) => demoCompany(options, i, csms))
+    .filter((c) => c.ownerEmail === user.email)
+    .map((c) => c.companyId);
+  return { options, user, companies };
+}
 const toolCall = (name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
 
 /** The tools measured: each call moves to the next company so that reads and writes spread over the book. */
-function csmcpCalls(ctaIds: () => readonly string[]): McpCall[] {
+function csmcpCalls(companies: readonly string[], ctaIds: () => readonly string[]): McpCall[] {
+  const companyId = (n: number) => companies[n % companies.length];
   const call = (label: string, args: (n: number) => Record<string, unknown>): McpCall => ({
     label,
     body: toolCall(label, args(0)),
@@ -70,15 +85,16 @@ function csmcpCalls(ctaIds: () => readonly string[]): McpCall[] {
 }
 
 export function csmcpTarget(log: (line: string) => void): McpBenchTarget {
+  const book = demoBook();
   const ctaIds: string[] = [];
   return {
     name: CSMCP,
     modes: ['stateless', 'session-sse'],
-    calls: csmcpCalls(() => ctaIds),
+    calls: csmcpCalls(book.companies, () => ctaIds),
     start: async () => {
-      const started = await startCsmcp(log);
+      const started = await startCsmcp(book, log);
       try {
-        ctaIds.push(...(await createCtas(started)));
+        ctaIds.push(...(await createCtas(started, book.companies)));
       } catch (error) {
         await started.stop();
         throw error;
@@ -88,7 +104,7 @@ export function csmcpTarget(log: (line: string) => void): McpBenchTarget {
   };
 }
 
-async function startCsmcp(log: (line: string) => void): Promise<StartedTarget> {
+async function startCsmcp(book: ReturnType<typeof demoBook>, log: (line: string) => void): Promise<StartedTarget> {
   const root = repositoryRoot();
   const bin = join(root, 'bin', 'csmcp.js');
   if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) throw new SkipTarget('csmcp is not built (dist/src/cli/main.js missing): run `npm run build` first');
@@ -108,12 +124,17 @@ async function startCsmcp(log: (line: string) => void): Promise<StartedTarget> {
       const help = cli([command, '--help']);
       if (help.code !== 0) throw new SkipTarget(`the csmcp CLI has no \`${command}\` command yet (${shorten(help.err || help.out, 120)})`);
     }
-    log(`  csmcp: seeding ${COMPANIES} demo companies into ${dir}`);
-    const seeded = cli(['seed', 'demo', '--companies', String(COMPANIES), '--json'], undefined, 300_000);
-    if (seeded.code !== 0) throw new Error(`seed demo failed (exit ${seeded.code}): ${shorten(seeded.err || seeded.out)}`);
-    const added = cli(['users', 'add', '--email', BENCH_USER, '--name', 'Bench CSM', '--role', 'csm', '--password-stdin'], 'bench-password-1234\n');
+    const { user, options } = book;
+    const added = cli(['users', 'add', '--email', user.email, '--name', user.name, '--role', 'csm', '--password-stdin'], 'bench-password-1234\n');
     if (added.code !== 0) throw new Error(`users add failed (exit ${added.code}): ${shorten(added.err || added.out)}`);
-    const issued = cli(['tokens', 'issue', '--user', BENCH_USER, '--scopes', 'cs:read cs:write', '--ttl', '1h', '--json']);
+    log(`  csmcp: seeding ${COMPANIES} demo companies into ${dir} (${book.companies.length} owned by ${user.email}, the bench user)`);
+    const seeded = cli(
+      ['seed', 'demo', '--companies', String(COMPANIES), '--seed', String(options.seed), '--as-of', options.asOf, '--activities', String(options.activitiesPerCompany), '--json'],
+      undefined,
+      300_000,
+    );
+    if (seeded.code !== 0) throw new Error(`seed demo failed (exit ${seeded.code}): ${shorten(seeded.err || seeded.out)}`);
+    const issued = cli(['tokens', 'issue', '--user', user.email, '--scopes', 'cs:read cs:write', '--ttl', '1h', '--json']);
     if (issued.code !== 0) throw new Error(`tokens issue failed (exit ${issued.code}): ${shorten(issued.err || issued.out)}`);
     let token: unknown;
     try {
@@ -143,7 +164,7 @@ async function startCsmcp(log: (line: string) => void): Promise<StartedTarget> {
       const probeText = await probe.text();
       if (probe.status === 404) throw new SkipTarget(`csmcp serves no POST /mcp yet (404: ${shorten(probeText, 120)})`);
       if (probe.status === 401 || probe.status === 403) throw new Error(`POST /mcp refused the token from \`tokens issue\` (${probe.status}: ${shorten(probeText, 200)})`);
-      return { url, headers: { authorization: `Bearer ${token}` }, pid: server.pid!, stop, details: `csmcp serve, embedded SQLite store, ${COMPANIES} demo companies, LOG_LEVEL=warn` };
+      return { url, headers: { authorization: `Bearer ${token}` }, pid: server.pid!, stop, details: `csmcp serve, embedded SQLite store, ${COMPANIES} demo companies (${book.companies.length} visible to the token's CSM), LOG_LEVEL=warn` };
     } catch (error) {
       await stop();
       throw error;
@@ -155,19 +176,20 @@ async function startCsmcp(log: (line: string) => void): Promise<StartedTarget> {
 }
 
 /** CTAs for update_cta to work on, created through the endpoint itself (stateless calls). */
-async function createCtas(started: StartedTarget): Promise<string[]> {
+async function createCtas(started: StartedTarget, companies: readonly string[]): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < UPDATABLE_CTAS; i++) {
     const response = await fetch(started.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...started.headers },
       body: JSON.stringify({
-        ...toolCall('create_cta', { company_id: companyId(i), name: `Bench CTA to update ${i}`, type: 'Activity', priority: 'Low', due_date: '2026-12-31' }),
+        ...toolCall('create_cta', { company_id: companies[i % companies.length], name: `Bench CTA to update ${i}`, type: 'Activity', priority: 'Low', due_date: '2026-12-31' }),
         id: i + 1,
       }),
     });
     const text = await response.text();
-    const id = findString(parseAny(text), 'cta_id') ?? findString(parseAny(text), 'ctaId');
+    // Writes answer { entity_id, ... } in structuredContent.
+    const id = findString(parseAny(text), 'entity_id');
     if (!response.ok || !id) throw new Error(`could not create the CTAs update_cta works on: create_cta answered ${response.status}: ${shorten(text)}`);
     ids.push(id);
   }

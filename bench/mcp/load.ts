@@ -16,6 +16,13 @@ const PROTOCOL_VERSION = '2025-06-18';
 
 /** JSON-RPC ids are unique across the whole bench: a request cut off at the end of a run may still be pending in a session. */
 let nextRequestId = 1_000;
+/** Each call's n for vary() runs on across the check, warm-ups, runs and modes: an update never repeats itself. */
+const callCounters = new WeakMap<McpCall, number>();
+function nextN(call: McpCall): number {
+  const n = callCounters.get(call) ?? 0;
+  callCounters.set(call, n + 1);
+  return n;
+}
 
 export interface Session {
   /** Headers for every call in this mode: the session id and protocol version (none when stateless). */
@@ -54,7 +61,7 @@ export async function callOnce(target: StartedTarget, session: Session, call: Mc
   const response = await fetch(target.url, {
     method: 'POST',
     headers: { ...BASE_HEADERS, ...target.headers, ...session.headers },
-    body: JSON.stringify({ ...(call.vary ? call.vary(0) : call.body), id }),
+    body: JSON.stringify({ ...(call.vary ? call.vary(nextN(call)) : call.body), id }),
   });
   const body = await response.text();
   const ok = response.ok && verdictOf(body, response.headers.get('content-type') ?? undefined, id) === 'ok';
@@ -123,7 +130,6 @@ async function fire(spec: LoadSpec, seconds: number): Promise<Fired> {
   const headers = { ...BASE_HEADERS, ...started.headers, ...session.headers };
   // The body with its id spliced in: bodies are built once per call kind, not re-serialised per request.
   const fixed = call.vary ? null : JSON.stringify({ ...call.body, id: '%ID%' });
-  let n = 0;
   let done!: (error: Error | null, result: autocannon.Result) => void;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     done = (error, result) => (error ? reject(error) : resolve(result));
@@ -142,8 +148,7 @@ async function fire(spec: LoadSpec, seconds: number): Promise<Fired> {
         setupRequest: (request, context) => {
           const id = nextRequestId++;
           (context as { id?: number }).id = id;
-          const body = fixed ? fixed.replace('"%ID%"', String(id)) : JSON.stringify({ ...call.vary!(n), id });
-          n++;
+          const body = fixed ? fixed.replace('"%ID%"', String(id)) : JSON.stringify({ ...call.vary!(nextN(call)), id });
           return { ...request, body };
         },
         onResponse: (status, body, context, responseHeaders) => {
