@@ -31,6 +31,11 @@ export interface PolicyConfig {
   readonly integrations: Readonly<Record<string, Partial<ToolSwitches>>>;
   /** Whether MCP callers may move a closed CTA back to New or WorkInProgress. */
   readonly allowCtaReopen: boolean;
+  /**
+   * Write tools whose changes the user must confirm before they are written: through elicitation
+   * when the client supports it, else with a preview and a single-use confirmation token.
+   */
+  readonly confirmWrites: Readonly<Partial<Record<WriteTool, boolean>>>;
 }
 
 const allTools = (on: boolean): ToolSwitches =>
@@ -41,6 +46,8 @@ export const DEFAULT_POLICY: PolicyConfig = Object.freeze({
   roles: Object.freeze({ admin: Object.freeze(allTools(true)), csm: Object.freeze(allTools(true)), viewer: Object.freeze(allTools(false)) }),
   integrations: Object.freeze({}),
   allowCtaReopen: false,
+  // LLM clients already ask before calling a write tool; an admin can add csmcp's own confirmation.
+  confirmWrites: Object.freeze({}),
 });
 
 export type ToolAvailability = { enabled: true } | { enabled: false; switchedOffBy: 'role' | 'integration' };
@@ -61,6 +68,11 @@ export function enabledWriteTools(config: PolicyConfig, caller: { role: CallerRo
   return WRITE_TOOLS.filter((tool) => toolAvailability(config, tool, caller).enabled);
 }
 
+/** Whether the user must confirm this tool's changes before they are written. */
+export function needsConfirmation(config: PolicyConfig, tool: string): boolean {
+  return (WRITE_TOOLS as readonly string[]).includes(tool) && config.confirmWrites[tool as WriteTool] === true;
+}
+
 /** The answer the CTA decider needs as `allowReopen`. */
 export function mayReopenCta(config: PolicyConfig): boolean {
   return config.allowCtaReopen;
@@ -74,8 +86,8 @@ export function mayReopenCta(config: PolicyConfig): boolean {
 export function parsePolicyConfig(value: unknown): PolicyConfig {
   const input = object('policy', value);
   for (const key of Object.keys(input))
-    if (!['roles', 'integrations', 'allowCtaReopen'].includes(key))
-      throw new PolicyConfigError(key, 'is not a policy setting; the settings are roles, integrations, allowCtaReopen');
+    if (!['roles', 'integrations', 'allowCtaReopen', 'confirmWrites'].includes(key))
+      throw new PolicyConfigError(key, 'is not a policy setting; the settings are roles, integrations, allowCtaReopen, confirmWrites');
 
   const rolesInput = input.roles === undefined ? {} : object('roles', input.roles);
   const roles = {} as Record<CallerRole, ToolSwitches>;
@@ -91,7 +103,8 @@ export function parsePolicyConfig(value: unknown): PolicyConfig {
 
   if (input.allowCtaReopen !== undefined && typeof input.allowCtaReopen !== 'boolean')
     throw new PolicyConfigError('allowCtaReopen', 'must be true or false');
-  return { roles, integrations, allowCtaReopen: input.allowCtaReopen ?? DEFAULT_POLICY.allowCtaReopen };
+  const confirmWrites = input.confirmWrites === undefined ? {} : switches('confirmWrites', input.confirmWrites);
+  return { roles, integrations, allowCtaReopen: input.allowCtaReopen ?? DEFAULT_POLICY.allowCtaReopen, confirmWrites };
 }
 
 export class PolicyConfigError extends Error {

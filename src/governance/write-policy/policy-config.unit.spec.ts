@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, PolicyConfigError, WRITE_TOOLS, enabledWriteTools, mayReopenCta, parsePolicyConfig, toolAvailability } from './policy-config';
+import { DEFAULT_POLICY, PolicyConfigError, WRITE_TOOLS, enabledWriteTools, mayReopenCta, needsConfirmation, parsePolicyConfig, toolAvailability } from './policy-config';
 
 describe('policy configuration', () => {
   it('defaults to the table of PRODUCT.md: every MCP write on for admin and csm, off for viewer, no reopening', () => {
@@ -47,9 +47,17 @@ describe('policy configuration', () => {
       expect(config.allowCtaReopen).toBe(true);
     });
 
+    it('reads which writes need the user\'s confirmation', () => {
+      const config = parsePolicyConfig({ confirmWrites: { update_cta: true, create_cta: false } });
+      expect(needsConfirmation(config, 'update_cta')).toBe(true);
+      expect(needsConfirmation(config, 'create_cta')).toBe(false);
+      expect(needsConfirmation(config, 'list_ctas')).toBe(false);
+      expect(needsConfirmation(DEFAULT_POLICY, 'update_cta')).toBe(false);
+    });
+
     it.each([
       [null, 'policy', 'policy must be an object'],
-      [{ allowReopen: true }, 'allowReopen', 'allowReopen is not a policy setting; the settings are roles, integrations, allowCtaReopen'],
+      [{ allowReopen: true }, 'allowReopen', 'allowReopen is not a policy setting; the settings are roles, integrations, allowCtaReopen, confirmWrites'],
       [{ roles: { guest: {} } }, 'roles.guest', 'roles.guest is not a role; the roles are admin, csm, viewer'],
       [
         { roles: { csm: { delete_cta: true } } },
@@ -59,6 +67,7 @@ describe('policy configuration', () => {
       [{ roles: { csm: { create_cta: 'yes' } } }, 'roles.csm.create_cta', 'roles.csm.create_cta must be true or false'],
       [{ integrations: { claude: [] } }, 'integrations.claude', 'integrations.claude must be an object'],
       [{ allowCtaReopen: 1 }, 'allowCtaReopen', 'allowCtaReopen must be true or false'],
+      [{ confirmWrites: { get_cta: true } }, 'confirmWrites.get_cta', expect.stringContaining('confirmWrites.get_cta is not a write tool')],
     ])('refuses %j, naming the field', (input, field, message) => {
       let error: unknown;
       try {
