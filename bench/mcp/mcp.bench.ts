@@ -113,5 +113,6 @@ function warningsOf(runs: readonly McpRun[]): string[] {
     if (run.target === CSMCP && other.length > 0)
       warnings.push(`${run.target} ${run.mode} ${run.call}: answered ${other.join(', ')} where ${expected} was expected; its floor is the SDK in ${run.mode} mode all the same`);
   }
-  return warnings;
+  // The content-type warning repeats at every concurrency.
+  return [...new Set(warnings)];
 }
