@@ -9,6 +9,7 @@ import { CustomerSuccessModule } from './customer-success/customer-success.modul
 import { HealthModule } from './health/health.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { loggingParams } from './logging/logging';
+import { McpModule } from './mcp/mcp.module';
 import { ReadModelsModule } from './customer-success/read-models/read-models.module';
 
 export interface AppModuleOptions {
@@ -31,7 +32,7 @@ export class AppModule {
         ReferenceDataModule,
         AnalysisModule,
         AuthModule.forRoot({ server: options.server }),
-        ...(options.server ? [HealthModule] : []),
+        ...(options.server ? [HealthModule, McpModule] : []),
       ],
     };
   }

@@ -14,6 +14,8 @@ export interface RunningServer {
 export async function startServer(config: AppConfig): Promise<RunningServer> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { server: true }), {
     bufferLogs: true,
+    // The MCP transports read their own bodies (with a size limit, before parsing).
+    bodyParser: false,
   });
   const logger = app.get(Logger);
   app.useLogger(logger);

@@ -20,6 +20,8 @@ export class AuthModule {
     const providers = [AccessTokenVerifier, AccessTokenService, PasswordService];
     return {
       module: AuthModule,
+      // One verifier (and its cache) for every door: MCP, and later the admin API.
+      global: true,
       controllers: options.server ? [ProtectedResourceController] : [],
       providers,
       exports: providers,

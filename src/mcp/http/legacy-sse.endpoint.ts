@@ -1,0 +1,63 @@
+import type { ServerResponse } from 'node:http';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { Position } from '@csmcp/event-store';
+import type { Principal } from '../../auth/principal';
+import { createMcpServer, type McpServerDeps } from '../server/mcp-server.factory';
+import { readJsonBody, sendJsonRpcError } from './request-guards';
+import type { AuthenticatedRequest } from './streamable-http.endpoint';
+
+interface LegacySession {
+  readonly userId: string;
+  readonly transport: SSEServerTransport;
+  readonly server: Server;
+}
+
+/** Open legacy streams per user: each holds a connection and a server in this process. */
+const MAX_STREAMS_PER_USER = 20;
+
+/**
+ * The HTTP+SSE transport of MCP 2024-11-05 for clients that speak nothing newer: GET /sse opens the
+ * stream and names a /messages?sessionId=… URL; POSTs there carry the client's messages, answered on
+ * the stream. The stream is this process's own connection, so a legacy session lives on the instance
+ * that holds it (a load balancer must route /messages by sessionId, or clients use Streamable HTTP).
+ */
+export class LegacySseEndpoint {
+  private readonly sessions = new Map<string, LegacySession>();
+
+  constructor(private readonly deps: McpServerDeps) {}
+
+  async open(req: AuthenticatedRequest, res: ServerResponse, principal: Principal, messagesPath: string): Promise<void> {
+    const open = [...this.sessions.values()].filter((s) => s.userId === principal.userId).length;
+    if (open >= MAX_STREAMS_PER_USER)
+      return sendJsonRpcError(res, 429, -32000, `Too many open SSE streams for this user (at most ${MAX_STREAMS_PER_USER}); close one first`);
+    const transport = new SSEServerTransport(messagesPath, res);
+    let lastWrite: Position | undefined;
+    const server = createMcpServer(this.deps, {
+      sessionId: transport.sessionId,
+      lastWrite: () => lastWrite,
+      recordWrite: async (position) => {
+        lastWrite = position;
+      },
+    });
+    this.sessions.set(transport.sessionId, { userId: principal.userId, transport, server });
+    transport.onclose = () => this.sessions.delete(transport.sessionId);
+    res.on('close', () => void server.close());
+    await server.connect(transport);
+  }
+
+  async message(req: AuthenticatedRequest, res: ServerResponse, principal: Principal, sessionId: string | undefined): Promise<void> {
+    const session = sessionId ? this.sessions.get(sessionId) : undefined;
+    if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: open a stream with GET /sse and post to the URL it names');
+    if (session.userId !== principal.userId)
+      return sendJsonRpcError(res, 403, -32000, 'Forbidden: this session was opened by another user');
+    const body = await readJsonBody(req);
+    if (!body.ok) return sendJsonRpcError(res, body.status, body.code, body.message);
+    await session.transport.handlePostMessage(req, res, body.body);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.server.close()));
+    this.sessions.clear();
+  }
+}

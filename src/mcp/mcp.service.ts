@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { PostgresReadModelDatabase, SqliteReadModelDatabase } from '@csmcp/projections';
+import { bearerAuthMiddleware, principalOf } from '../auth/http/bearer-auth.middleware';
+import { protectedResourceMetadataUrl, publicBaseUrl } from '../auth/http/public-base-url';
+import type { Principal } from '../auth/principal';
+import { AccessTokenVerifier } from '../auth/tokens/access-token.verifier';
+import type { AppConfig } from '../config/config';
+import { WritePolicyService } from '../governance/write-policy-config/write-policy.service';
+import { APP_CONFIG } from '../infrastructure/tokens';
+import { LegacySseEndpoint } from './http/legacy-sse.endpoint';
+import { checkProtocolVersionHeader, OriginPolicy, sendJsonRpcError, setCorsHeaders } from './http/request-guards';
+import { StreamableHttpEndpoint, type AuthenticatedRequest } from './http/streamable-http.endpoint';
+import type { McpServerDeps } from './server/mcp-server.factory';
+import { McpStateStore } from './state/mcp-state.store';
+
+/** The paths MCP answers at: the product's own and the one connector guides use. */
+export const MCP_PATHS = ['/mcp', '/v1/ds-mcp/mcp'] as const;
+
+/**
+ * The doors of the MCP endpoint, in order: Host/Origin (DNS rebinding), CORS preflight (no token
+ * needed), bearer token, protocol version header; then the transport. Every refusal is a JSON-RPC
+ * error body with the right HTTP status.
+ */
+@Injectable()
+export class McpService implements OnApplicationShutdown {
+  private readonly logger = new Logger('MCP');
+  private readonly origins: OriginPolicy;
+  private readonly state: McpStateStore;
+  private readonly streamable: StreamableHttpEndpoint;
+  private readonly legacy: LegacySseEndpoint;
+  private readonly authenticate: (req: AuthenticatedRequest, res: ServerResponse, next: () => void) => void;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    verifier: AccessTokenVerifier,
+    policy: WritePolicyService,
+    queries: QueryBus,
+    commands: CommandBus,
+  ) {
+    this.origins = new OriginPolicy(config);
+    this.state = new McpStateStore(
+      config.readModels.kind === 'postgres'
+        ? new PostgresReadModelDatabase({ connectionString: config.readModels.connectionString, schema: config.readModels.schema, poolSize: 4 })
+        : new SqliteReadModelDatabase({ filename: join(config.dataDir, 'mcp-state.db') }),
+    );
+    let policyReadAt = 0;
+    let policyConfig: ReturnType<WritePolicyService['config']> | null = null;
+    const deps: McpServerDeps = {
+      queries,
+      commands,
+      // tools/list on every session start must not read the policy stream each time: 1 s, as the pipeline.
+      policyConfig: () => {
+        if (!policyConfig || Date.now() - policyReadAt > 1_000) {
+          policyConfig = policy.config();
+          policyReadAt = Date.now();
+        }
+        return policyConfig;
+      },
+      confirmations: this.state,
+      logError: (error, context) => this.logger.error({ ...context, err: error, msg: 'MCP request failed' }),
+    };
+    this.streamable = new StreamableHttpEndpoint(deps, this.state);
+    this.legacy = new LegacySseEndpoint(deps);
+    this.authenticate = bearerAuthMiddleware<AuthenticatedRequest, ExpressLikeResponse>(verifier, {
+      resourceMetadataUrl: (req) => protectedResourceMetadataUrl(publicBaseUrl(config, req), resourcePath(req)),
+      onError: (error) => this.logger.error({ err: error, msg: 'access token check failed' }),
+    }) as never;
+    this.sweeper = setInterval(() => void this.state.sweep().catch((error) => this.logger.warn({ err: error, msg: 'MCP state sweep failed' })), 10 * 60_000);
+    this.sweeper.unref();
+  }
+
+  /** /mcp and /v1/ds-mcp/mcp: Streamable HTTP. */
+  async handleStreamable(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
+    const principal = await this.admit(req, res);
+    if (principal) await this.streamable.handle(req, res, principal);
+  }
+
+  /** GET /sse: a legacy (2024-11-05) stream. */
+  async handleLegacyStream(req: AuthenticatedRequest, res: ServerResponse, messagesPath: string): Promise<void> {
+    const principal = await this.admit(req, res);
+    if (!principal) return;
+    if (req.method !== 'GET') {
+      res.setHeader('Allow', 'GET');
+      return sendJsonRpcError(res, 405, -32000, 'Open the legacy SSE stream with GET');
+    }
+    await this.legacy.open(req, res, principal, messagesPath);
+  }
+
+  /** POST /messages?sessionId=…: a legacy client's message. */
+  async handleLegacyMessage(req: AuthenticatedRequest, res: ServerResponse, sessionId: string | undefined): Promise<void> {
+    const principal = await this.admit(req, res);
+    if (!principal) return;
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendJsonRpcError(res, 405, -32000, 'Send legacy messages with POST');
+    }
+    await this.legacy.message(req, res, principal, sessionId);
+  }
+
+  /** The checks every MCP request passes; null = refused (the answer is sent). */
+  private async admit(req: AuthenticatedRequest, res: ServerResponse): Promise<Principal | null> {
+    const refusal = this.origins.check(req);
+    if (refusal) {
+      sendJsonRpcError(res, refusal.status, -32000, `Forbidden: ${refusal.message}`);
+      return null;
+    }
+    setCorsHeaders(res, this.origins.corsOrigin(req), req.method === 'OPTIONS');
+    if (req.method === 'OPTIONS') {
+      res.statusCode = 204;
+      res.end();
+      return null;
+    }
+    const authenticated = await new Promise<boolean>((resolve) => {
+      res.once('finish', () => resolve(false));
+      this.authenticate(req, res, () => resolve(true));
+    });
+    const principal = authenticated ? principalOf(req) : undefined;
+    if (!principal) return null;
+    req.auth = { ...req.auth!, extra: { ...req.auth!.extra, sourceIp: req.socket.remoteAddress ?? null } };
+    const version = checkProtocolVersionHeader(req);
+    if (version) {
+      sendJsonRpcError(res, version.status, -32000, version.message);
+      return null;
+    }
+    return principal;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.streamable.close();
+    await this.legacy.close();
+    await this.state.close();
+  }
+}
+
+type ExpressLikeResponse = ServerResponse & { status(code: number): ExpressLikeResponse; json(body: unknown): unknown };
+
+function resourcePath(req: AuthenticatedRequest): string {
+  const path = (req.url ?? '/mcp').split('?')[0];
+  return (MCP_PATHS as readonly string[]).includes(path) ? path : '/mcp';
+}

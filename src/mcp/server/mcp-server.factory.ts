@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import type { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Position } from '@csmcp/event-store';
+import { hasScope, viewerOf, writeCallerOf, type Principal } from '../../auth/principal';
+import { enabledWriteTools, needsConfirmation, type PolicyConfig } from '../../governance/write-policy';
+import { completePromptArgument, completeResourceArgument } from '../completion';
+import { getPrompt, listPrompts } from '../prompts';
+import { listResources, listResourceTemplates, McpRequestError, readResource } from '../resources';
+import { CS_TOOLS, toToolError, type ToolContext, type ToolDefinition } from '../tools';
+import { confirmationToolError, CONFIRMATION_TOKEN_PROPERTY, type ConfirmationStore } from './confirmation';
+
+export const SERVER_INFO = { name: 'csmcp', title: 'csmcp customer success', version: '0.1.0' } as const;
+
+const INSTRUCTIONS = `csmcp holds this organisation's customer-success data: companies, CTAs (calls to action) and their tasks, success plans, timeline activities, scorecards.
+- Find a company's id with search_companies; brief on one account with get_account_summary; answer cross-account questions (filter, group, rank the book of business) with analyze_accounts.
+- Writes (create_/update_ tools) are checked by the organisation's write policy and recorded with your user and client. Pass an idempotency_key so a retry never writes twice.
+- Company fields, scorecards and deletions cannot be changed through MCP.`;
+
+export interface McpServerDeps {
+  readonly queries: QueryBus;
+  readonly commands: CommandBus;
+  /** The write policy in force (which write tools a caller has, which need confirmation). */
+  policyConfig(): Promise<PolicyConfig>;
+  readonly confirmations: ConfirmationStore;
+  /** Unexpected failures, for the server log (never sent to the client). */
+  logError(error: unknown, context: Record<string, unknown>): void;
+}
+
+/** What the server knows of the session it serves (stateless requests have none). */
+export interface McpSessionContext {
+  readonly sessionId: string | null;
+  /** The session's last acknowledged write. */
+  lastWrite(): Position | undefined;
+  recordWrite(position: Position): Promise<void>;
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+// One validator for every server: building Ajv per stateless request costs more than the request.
+const validator = new AjvJsonSchemaValidator();
+
+/** The MCP server of one session (or one stateless request): every csmcp tool, resource and prompt. */
+export function createMcpServer(deps: McpServerDeps, session: McpSessionContext): Server {
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false }, resources: {}, prompts: {}, completions: {}, logging: {} },
+    instructions: INSTRUCTIONS,
+    jsonSchemaValidator: validator,
+  });
+
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
+    const principal = principalFrom(extra);
+    const config = await deps.policyConfig();
+    return { tools: visibleTools(principal, config).map((tool) => listing(tool, needsConfirmation(config, tool.name))) };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const principal = principalFrom(extra);
+    const tool = CS_TOOLS.find((t) => t.name === request.params.name);
+    if (!tool)
+      throw new McpRequestError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}; the tools are ${CS_TOOLS.map((t) => t.name).join(', ')}`);
+    if (!hasScope(principal, tool.scope))
+      return errorResult({
+        code: 'INSUFFICIENT_SCOPE',
+        message: `${tool.name} needs the ${tool.scope} scope, which your access token does not have; reconnect granting ${tool.scope}`,
+      });
+    const args = { ...(request.params.arguments ?? {}) };
+    const context = toolContext(deps, session, principal, tool.name, extra);
+    try {
+      if (tool.kind === 'write') {
+        const refusal = await confirm(server, deps, tool, args, context);
+        if (refusal) return errorResult(refusal);
+      }
+      const output = await tool.run(args, context);
+      if (output.position) await session.recordWrite(output.position);
+      return { content: [{ type: 'text', text: output.text }], structuredContent: output.structured };
+    } catch (error) {
+      const known = toToolError(error);
+      if (known) return errorResult(known);
+      const incident = randomUUID();
+      deps.logError(error, { incident, tool: tool.name, userId: principal.userId, sessionId: session.sessionId });
+      return errorResult({ code: 'INTERNAL', message: `The call failed on the server (incident ${incident}); nothing was left half-written. Try again, or report the incident id` });
+    }
+  });
+
+  server.setRequestHandler(ListResourcesRequestSchema, async (request, extra) =>
+    mcpErrors(deps, () => listResources(readContext(deps, principalFrom(extra), session, extra), request.params?.cursor)),
+  );
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: listResourceTemplates() }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
+    mcpErrors(deps, () => readResource(request.params.uri, readContext(deps, principalFrom(extra), session, extra))),
+  );
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: listPrompts() }));
+  server.setRequestHandler(GetPromptRequestSchema, async (request, extra) =>
+    mcpErrors(deps, () => getPrompt(request.params.name, request.params.arguments, readContext(deps, principalFrom(extra), session, extra))),
+  );
+  server.setRequestHandler(CompleteRequestSchema, async (request, extra) =>
+    mcpErrors(deps, async () => {
+      const context = readContext(deps, principalFrom(extra), session, extra);
+      const { ref, argument } = request.params;
+      const resolved = request.params.context?.arguments;
+      const completion =
+        ref.type === 'ref/resource'
+          ? await completeResourceArgument(ref.uri, argument.name, argument.value, context, resolved)
+          : await completePromptArgument(ref.name, argument.name, argument.value, context, resolved);
+      return { completion };
+    }),
+  );
+  return server;
+}
+
+/** The tools a caller is offered: reads with cs:read; the writes the policy allows them, with cs:write. */
+export function visibleTools(principal: Principal, config: PolicyConfig): ToolDefinition[] {
+  const writes = new Set<string>(hasScope(principal, 'cs:write') ? enabledWriteTools(config, writeCallerOf(principal)) : []);
+  return CS_TOOLS.filter((tool) => (tool.kind === 'write' ? writes.has(tool.name) : hasScope(principal, tool.scope)));
+}
+
+function listing(tool: ToolDefinition, confirmation: boolean): Tool {
+  const inputSchema = confirmation
+    ? { ...tool.inputSchema, properties: { ...tool.inputSchema.properties, ...CONFIRMATION_TOKEN_PROPERTY } }
+    : tool.inputSchema;
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: confirmation
+      ? `${tool.description}\n\nThis organisation asks users to confirm this change before it is written: the first call returns a preview and a confirmation_token (or the user is asked directly); repeat the call with the same arguments plus confirmation_token to write it.`
+      : tool.description,
+    inputSchema: inputSchema as Tool['inputSchema'],
+    outputSchema: tool.outputSchema as Tool['outputSchema'],
+    annotations: { ...tool.annotations, title: tool.title },
+  };
+}
+
+/**
+ * Asks for the user's confirmation where the policy wants it: by elicitation when the client offers
+ * it, else by returning a preview and a single-use token bound to these exact arguments. Null = go on.
+ */
+async function confirm(
+  server: Server,
+  deps: McpServerDeps,
+  tool: ToolDefinition,
+  args: Record<string, unknown>,
+  context: ToolContext,
+): Promise<{ code: string; message: string; [key: string]: unknown } | null> {
+  const token = args.confirmation_token;
+  delete args.confirmation_token;
+  if (token !== undefined) {
+    if (typeof token !== 'string') return { code: 'VALIDATION', message: 'confirmation_token must be the string a previous call returned' };
+    const problem = await deps.confirmations.redeemConfirmation(token, context.principal.userId, tool.name, args);
+    return problem ? { code: 'CONFIRMATION_INVALID', message: `Nothing was written: ${problem}` } : null;
+  }
+  if (!needsConfirmation(await deps.policyConfig(), tool.name)) return null;
+  const change = (await tool.describeChange?.(args, context)) ?? `${tool.name} ${JSON.stringify(args)}`;
+  if (server.getClientCapabilities()?.elicitation) {
+    const answer = await server.elicitInput(
+      {
+        mode: 'form',
+        message: `Confirm this change before csmcp writes it:\n${change}`,
+        requestedSchema: {
+          type: 'object',
+          properties: { confirm: { type: 'boolean', title: 'Make this change', description: change } },
+          required: ['confirm'],
+        },
+      },
+      { signal: context.signal },
+    );
+    if (answer.action === 'accept' && answer.content?.confirm === true) return null;
+    return { code: 'CONFIRMATION_DECLINED', message: `The user did not confirm the change; nothing was written. The change was: ${change}` };
+  }
+  return confirmationToolError(change, await deps.confirmations.issueConfirmation(context.principal.userId, tool.name, args));
+}
+
+function toolContext(deps: McpServerDeps, session: McpSessionContext, principal: Principal, toolName: string, extra: Extra): ToolContext {
+  const caller = writeCallerOf(principal);
+  const progressToken = extra._meta?.progressToken;
+  return {
+    ...readContext(deps, principal, session, extra),
+    commands: deps.commands,
+    writeContext: (idempotencyKey) => ({
+      caller,
+      request: {
+        toolName,
+        mcpSessionId: session.sessionId,
+        mcpRequestId: extra.requestId,
+        correlationId: randomUUID(),
+        sourceIp: sourceIpOf(extra),
+        idempotencyKey,
+      },
+    }),
+    progress: async (progress, total, message) => {
+      if (progressToken === undefined) return;
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) },
+      });
+    },
+  };
+}
+
+function readContext(deps: McpServerDeps, principal: Principal, session: McpSessionContext, extra: Extra) {
+  return { principal, viewer: viewerOf(principal), queries: deps.queries, after: session.lastWrite(), signal: extra.signal };
+}
+
+function principalFrom(extra: Extra): Principal {
+  const principal = extra.authInfo?.extra?.principal as Principal | undefined;
+  // The HTTP layer authenticates every request before it reaches the server; this is a wiring bug.
+  if (!principal) throw new McpRequestError(ErrorCode.InternalError, 'The request was not authenticated');
+  return principal;
+}
+
+/** The HTTP layer puts the client's address beside the principal (see mcp-http.ts). */
+function sourceIpOf(extra: Extra): string | null {
+  const ip = extra.authInfo?.extra?.sourceIp;
+  return typeof ip === 'string' ? ip : null;
+}
+
+function errorResult(error: { code: string; message: string } & object): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}` }], structuredContent: { error } };
+}
+
+/**
+ * Resource, prompt and completion refusals are JSON-RPC errors with their codes; never a stack trace.
+ * (McpRequestError, not the SDK's McpError, whose message carries an "MCP error -32602:" prefix that
+ * clients then add a second time.)
+ */
+async function mcpErrors<T>(deps: McpServerDeps, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof McpRequestError) throw error;
+    const known = toToolError(error);
+    if (known) throw new McpRequestError(known.code === 'NOT_FOUND' ? -32002 : ErrorCode.InvalidParams, known.message, { code: known.code });
+    const incident = randomUUID();
+    deps.logError(error, { incident });
+    throw new McpRequestError(ErrorCode.InternalError, `The request failed on the server (incident ${incident})`);
+  }
+}
