@@ -128,6 +128,17 @@ export class McpStateStore {
 
   /** The SDK's resumability store for one session: event ids are only replayed within that session. */
   resumability(sessionId: string): ResumabilityStore {
+    // Only ids of this session's own, not yet swept, events resume anything (the SDK answers 400 otherwise).
+    const ownStream = async (eventId: string) => {
+      const parsed = parseEventId(eventId);
+      if (!parsed) return undefined;
+      const row = await this.db.get('SELECT 1 AS one FROM mcp_stream_events WHERE seq = ? AND session_id = ? AND stream_id = ?', [
+        parsed.seq,
+        sessionId,
+        parsed.streamId,
+      ]);
+      return row ? parsed : undefined;
+    };
     return {
       storeEvent: async (streamId: string, message: JSONRPCMessage) => {
         const row = await this.db.get<{ seq: number | string }>(
@@ -136,10 +147,10 @@ export class McpStateStore {
         );
         return `${streamId}:${row!.seq}`;
       },
-      getStreamIdForEventId: async (eventId: string) => parseEventId(eventId)?.streamId,
+      getStreamIdForEventId: async (eventId: string) => (await ownStream(eventId))?.streamId,
       replayEventsAfter: async (lastEventId, { send }) => {
-        const parsed = parseEventId(lastEventId);
-        if (!parsed) throw new Error('Last-Event-ID is not an event id this server issued');
+        const parsed = await ownStream(lastEventId);
+        if (!parsed) throw new Error('Last-Event-ID is not an event of this session that can still be replayed');
         const rows = await this.db.all<{ seq: number | string; message: string }>(
           'SELECT seq, message FROM mcp_stream_events WHERE session_id = ? AND stream_id = ? AND seq > ? ORDER BY seq',
           [sessionId, parsed.streamId, parsed.seq],
