@@ -45,7 +45,8 @@ export class McpService implements OnApplicationShutdown {
     this.state = new McpStateStore(
       config.readModels.kind === 'postgres'
         ? new PostgresReadModelDatabase({ connectionString: config.readModels.connectionString, schema: config.readModels.schema, poolSize: 4 })
-        : new SqliteReadModelDatabase({ filename: join(config.dataDir, 'mcp-state.db') }),
+        : // Replay buffers and sessions may be lost on power loss (clients re-initialise); an fsync per SSE event may not.
+          new SqliteReadModelDatabase({ filename: join(config.dataDir, 'mcp-state.db'), synchronous: 'NORMAL' }),
     );
     let policyReadAt = 0;
     let policyConfig: ReturnType<WritePolicyService['config']> | null = null;

@@ -12,6 +12,11 @@ export interface SqliteReadModelDatabaseOptions {
   readonly busyTimeoutMs?: number;
   /** Prepared statements kept per connection. Default 500. */
   readonly statementCacheSize?: number;
+  /**
+   * FULL (default) syncs every commit; NORMAL (safe in WAL mode against corruption) may lose the last
+   * commits on power loss: for state that can be lost, such as MCP stream replay buffers.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
@@ -19,7 +24,7 @@ type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 const NO_PARAMS: readonly unknown[] = [];
 
 /**
- * Read models in one SQLite file (WAL, synchronous=FULL). better-sqlite3 is synchronous but a
+ * Read models in one SQLite file (WAL, synchronous=FULL unless asked otherwise). better-sqlite3 is synchronous but a
  * transaction's work is async, so transactions take turns on the connection through a mutex, and a
  * statement outside a transaction waits for the running one: nothing interleaves with a transaction.
  * BEGIN IMMEDIATE takes the write lock at once, which makes the transaction exclusive across
@@ -43,7 +48,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
       if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
       this.db = new Database(options.filename, { timeout: this.busyTimeoutMs });
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     } catch (error) {
       throw toReadModelError(error, `cannot open read-model database ${options.filename}`);
