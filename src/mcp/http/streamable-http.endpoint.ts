@@ -60,6 +60,7 @@ export class StreamableHttpEndpoint {
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) {
       if (req.method === 'POST' && isInitializeRequest(parsedBody)) return this.openSession(req, res, principal, parsedBody);
+      if (batchNotAllowed(parsedBody, header(req, 'mcp-protocol-version'))) return refuseBatch(res);
       if (req.method === 'POST') return this.stateless(req, res, parsedBody);
       res.setHeader('Allow', 'POST');
       return sendJsonRpcError(res, 405, -32000, `${req.method} needs a session: send Mcp-Session-Id from the initialize response`);
@@ -74,6 +75,7 @@ export class StreamableHttpEndpoint {
     }
     if (record.userId !== principal.userId)
       return sendJsonRpcError(res, 403, -32000, 'Forbidden: this session was opened by another user; open your own with initialize');
+    if (batchNotAllowed(parsedBody, header(req, 'mcp-protocol-version') ?? record.protocolVersion)) return refuseBatch(res);
     const live = this.sessions.get(sessionId) ?? (await this.restore(sessionId, record.initializeParams, req.auth!));
     if (!live) return sendJsonRpcError(res, 404, -32001, 'Session not found: send initialize to open a new one');
     live.lastUsed = Date.now();
@@ -188,6 +190,18 @@ function negotiateVersion(body: unknown): unknown {
   if (!isInitializeRequest(body)) return body;
   if ((PROTOCOL_VERSIONS as readonly string[]).includes(body.params.protocolVersion)) return body;
   return { ...body, params: { ...body.params, protocolVersion: LATEST_PROTOCOL_VERSION } };
+}
+
+/**
+ * JSON-RPC batches left MCP in 2025-06-18 (a POST body is one message); the SDK still runs them, so
+ * they are refused here for those versions. Without a header the transport spec assumes 2025-03-26.
+ */
+function batchNotAllowed(body: unknown, protocolVersion: string | undefined): boolean {
+  return Array.isArray(body) && (protocolVersion ?? '2025-03-26') >= '2025-06-18';
+}
+
+function refuseBatch(res: ServerResponse): void {
+  sendJsonRpcError(res, 400, -32600, 'Invalid Request: JSON-RPC batches are not part of MCP since 2025-06-18; send one message per request');
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
