@@ -436,6 +436,9 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       expect(get.status).toBe(403);
       await get.text();
       expect(await store.events.count('CtaCreated', 'name', name)).toBe(0);
+      const del = await fetch(url(), { method: 'DELETE', headers: { authorization: `Bearer ${book.bob.token}`, 'mcp-session-id': sessionId } });
+      expect(del.status).toBe(403);
+      await del.text();
       // ...and the session still serves ann.
       const mine = await rawPost(url(), book.ann.token, toolCallMessage('search_companies', { limit: 1 }), { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
       expect(await rpcAnswer(mine)).toMatchObject({ result: { structuredContent: { items: [expect.any(Object)] } } });
@@ -452,6 +455,29 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       const get = await fetch(url(), { headers: { authorization: `Bearer ${book.ann.token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId } });
       expect(get.status).toBe(404);
       await get.text();
+    });
+
+    it("refuses bob's messages to ann's legacy SSE session (403)", async () => {
+      const legacy = await track(connectLegacySse(server.url, book.ann.token));
+      const endpoint = (legacy.transport as unknown as { _endpoint?: URL })._endpoint;
+      expect(endpoint?.pathname).toBe('/messages');
+      const name = unique('Legacy hijack');
+      const response = await fetch(endpoint!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${book.bob.token}` },
+        body: JSON.stringify(toolCallMessage('create_cta', { company_id: book.bobCompanies[0], name, type: 'Risk' })),
+      });
+      expect(response.status).toBe(403);
+      await response.text();
+      expect(await store.events.count('CtaCreated', 'name', name)).toBe(0);
+      await legacy.client.ping();
+    });
+
+    it('refuses an MCP-Protocol-Version it does not speak (400)', async () => {
+      const headers = await rawSession(url(), book.ann.token);
+      const response = await rawPost(url(), book.ann.token, toolCallMessage('search_companies', { limit: 1 }), { ...headers, 'mcp-protocol-version': '2030-01-01' });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { message: expect.stringContaining('2030-01-01') } });
     });
 
     it('answers a tools/call without a session (no initialize) statelessly, as JSON', async () => {
@@ -508,7 +534,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       expect(await store.events.count('CtaCreated', 'name', name)).toBe(1);
     });
 
-    it('refuses a Last-Event-ID of another session', async () => {
+    it('replays nothing of another session for its Last-Event-ID', async () => {
       const mine = await rawSession(url(), book.ann.token);
       const theirs = await rawSession(url(), book.ann.token);
       const response = await rawPost(url(), book.ann.token, toolCallMessage('search_companies', { limit: 1 }, 'x'), mine);
@@ -607,6 +633,33 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       expect(refused.code).toBe('CONFIRMATION_DECLINED');
       expect(asked).toHaveLength(2);
       expect(await store.events.count('CtaCreated', 'name', declined.name)).toBe(0);
+    });
+
+    // BUG (reported): the elicitation request is not tied to the tools/call it belongs to (elicitInput
+    // without relatedRequestId), so it goes out on the standalone GET stream instead of the call's own
+    // response stream. A client without a GET stream (optional in the spec; none after a session moved
+    // to another instance) is never asked and the call hangs. Here a GET stream is open, so the request
+    // arrives, but on the wrong stream.
+    it('BUG: sends the elicitation on the response stream of the tools/call it belongs to', async () => {
+      const headers = await rawSession(url(), book.ann.token, '2025-11-25', { elicitation: { form: {} } });
+      const standalone = await fetch(url(), { headers: { authorization: `Bearer ${book.ann.token}`, accept: 'text/event-stream', ...headers } });
+      expect(standalone.status).toBe(200);
+      const onGet = sseReader(standalone);
+      const name = unique('Elicit where');
+      const post = await rawPost(url(), book.ann.token, toolCallMessage('create_cta', { company_id: book.annCompanies[6], name, type: 'Risk' }, 'c-1'), headers);
+      const onPost = sseReader(post);
+      const first = await Promise.race([
+        onPost.nextMessage().then((m) => ({ via: 'the tools/call response stream', message: m?.message })),
+        onGet.nextMessage().then((m) => ({ via: 'the standalone GET stream', message: m?.message })),
+      ]);
+      expect(first.message).toMatchObject({ method: 'elicitation/create' });
+      // Decline, so the call ends whatever stream the question came on.
+      await (await rawPost(url(), book.ann.token, { jsonrpc: '2.0', id: first.message!.id, result: { action: 'decline' } }, headers)).text();
+      await onGet.cancel();
+      await onPost.cancel();
+      await fetch(url(), { method: 'DELETE', headers: { authorization: `Bearer ${book.ann.token}`, ...headers } });
+      expect(first.via).toBe('the tools/call response stream');
+      expect(await store.events.count('CtaCreated', 'name', name)).toBe(0);
     });
 
     it('does not ask for writes the policy leaves alone', async () => {

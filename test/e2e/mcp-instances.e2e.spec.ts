@@ -6,9 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startServerProcess, type ServerProcess } from '../support/cli';
-import { callUnchecked, connectStreamable, rawPost, rpcAnswer, toolCallMessage, toolError, type ConnectedClient } from '../support/mcp-clients';
+import {
+  callUnchecked,
+  connectStreamable,
+  rawPost,
+  rawSession,
+  rpcAnswer,
+  sseReader,
+  toolCallMessage,
+  toolError,
+  type ConnectedClient,
+} from '../support/mcp-clients';
 import { postgresStore, seedBook, setPolicy, untilCaughtUp, type McpBook } from '../support/mcp-stack';
 
 type Structured = Record<string, unknown>;
@@ -107,9 +117,15 @@ describe('one MCP session across two csmcp instances on the same PostgreSQL sche
     expect(await store.events.count('CtaCreated', 'name', name)).toBe(0);
   });
 
-  it('spends a confirmation token issued on A once, on B, and refuses it again on A', async () => {
-    await setPolicy(store, { confirmWrites: { create_cta: true } });
-    try {
+  describe('write confirmation across instances (policy confirmWrites: create_cta)', () => {
+    beforeAll(async () => {
+      await setPolicy(store, { confirmWrites: { create_cta: true } });
+    }, 60_000);
+    afterAll(async () => {
+      await setPolicy(store, {});
+    }, 60_000);
+
+    it('spends a confirmation token issued on A once, on B, and refuses it again on A', async () => {
       const fresh = await track(connectStreamable(`${a.url}/mcp`, book.ann.token));
       const args = { company_id: book.annCompanies[1], name: unique('Confirmed across'), type: 'Risk' };
       // Both instances read the policy again within a second: wait until A asks for confirmation.
@@ -130,9 +146,59 @@ describe('one MCP session across two csmcp instances on the same PostgreSQL sche
       expect(await store.events.count('CtaCreated', 'name', args.name)).toBe(1);
       expect(toolError(await callUnchecked(fresh.client, 'create_cta', { ...args, confirmation_token: token }))).toMatchObject({ code: 'CONFIRMATION_INVALID' });
       expect(await store.events.count('CtaCreated', 'name', args.name)).toBe(1);
-    } finally {
-      await setPolicy(store, {});
-    }
+    });
+
+    // BUG (reported, see mcp-client.e2e.spec.ts): the elicitation goes out on the standalone GET
+    // stream, which a client that moved its session to B never opened there, so the question never
+    // arrives. The call is bounded (timeout) so the failure is reported instead of hanging the file.
+    it('BUG: asks, through B, a client that can elicit and opened its session on A', async () => {
+      const prompts: string[] = [];
+      const capabilities = { elicitation: { form: {} } };
+      const answering = (client: Client) =>
+        client.setRequestHandler(ElicitRequestSchema, async (request) => {
+          prompts.push((request.params as { message: string }).message);
+          return { action: 'accept', content: { confirm: true } };
+        });
+      const opened = await track(connectStreamable(`${a.url}/mcp`, book.ann.token, { capabilities, setup: answering }));
+      const joined = await track(connectStreamable(`${b.url}/mcp`, book.ann.token, { capabilities, setup: answering, sessionId: opened.transport.sessionId }));
+      await joined.client.listTools();
+      const elicited = { company_id: book.annCompanies[1], name: unique('Elicited on B'), type: 'Risk' };
+      const result = (await joined.client.callTool({ name: 'create_cta', arguments: elicited }, undefined, { timeout: 10_000 })) as CallToolResult;
+      expect(result.structuredContent).toMatchObject({ entity_type: 'cta' });
+      expect(prompts).toEqual([expect.stringContaining(elicited.name)]);
+      expect(await store.events.count('CtaCreated', 'name', elicited.name)).toBe(1);
+    });
+  });
+
+  it('replays on B, with Last-Event-ID, a response stream A sent (the replay buffer is shared)', async () => {
+    const headers = await rawSession(`${a.url}/mcp`, book.ann.token);
+    const name = unique('Replayed on B');
+    const response = await rawPost(`${a.url}/mcp`, book.ann.token, toolCallMessage('create_cta', { company_id: book.annCompanies[2], name, type: 'Risk' }, 'r-1'), headers);
+    const stream = sseReader(response);
+    const priming = await stream.next();
+    expect(priming).toMatchObject({ id: expect.stringMatching(/:\d+$/), data: '' });
+    // Read the answer on A to its end, so it is surely in the buffer; then ask B to replay it.
+    const onA = await stream.nextMessage();
+    expect(onA!.message).toMatchObject({ id: 'r-1', result: { structuredContent: { entity_type: 'cta' } } });
+    const replay = await fetch(`${b.url}/mcp`, { headers: { authorization: `Bearer ${book.ann.token}`, accept: 'text/event-stream', ...headers, 'last-event-id': priming!.id! } });
+    expect(replay.status).toBe(200);
+    const replayed = sseReader(replay);
+    const again = await replayed.nextMessage();
+    await replayed.cancel();
+    expect(again).toEqual(onA);
+    expect(await store.events.count('CtaCreated', 'name', name)).toBe(1);
+  });
+
+  it('ends a session for every instance: DELETE on B, then A answers 404', async () => {
+    const session = await track(connectStreamable(`${a.url}/mcp`, book.ann.token));
+    await session.client.listTools();
+    const headers = { 'mcp-session-id': session.transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
+    const deleted = await fetch(`${b.url}/mcp`, { method: 'DELETE', headers: { authorization: `Bearer ${book.ann.token}`, ...headers } });
+    expect(deleted.status).toBe(200);
+    await deleted.text();
+    const after = await rawPost(`${a.url}/mcp`, book.ann.token, toolCallMessage('search_companies', { limit: 1 }), headers);
+    expect(after.status).toBe(404);
+    await after.text();
   });
 
   it('keeps the session working on B after A is killed (SIGKILL); a write via B is readable right after via B', async () => {

@@ -162,11 +162,11 @@ export async function rpcAnswer(response: Response): Promise<Record<string, unkn
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-export const initializeMessage = (protocolVersion: string, id: number | string = 1) => ({
+export const initializeMessage = (protocolVersion: string, id: number | string = 1, capabilities: ClientCapabilities = {}) => ({
   jsonrpc: '2.0',
   id,
   method: 'initialize',
-  params: { protocolVersion, capabilities: {}, clientInfo: CLIENT_INFO },
+  params: { protocolVersion, capabilities, clientInfo: CLIENT_INFO },
 });
 
 export const toolCallMessage = (name: string, args: Record<string, unknown>, id: number | string = 1) => ({
@@ -179,8 +179,13 @@ export const toolCallMessage = (name: string, args: Record<string, unknown>, id:
 /**
  * Opens a session by hand (initialize + initialized) and returns the headers later requests carry.
  */
-export async function rawSession(url: string, token: string, protocolVersion = '2025-11-25'): Promise<Record<string, string>> {
-  const init = await rawPost(url, token, initializeMessage(protocolVersion));
+export async function rawSession(
+  url: string,
+  token: string,
+  protocolVersion = '2025-11-25',
+  capabilities: ClientCapabilities = {},
+): Promise<Record<string, string>> {
+  const init = await rawPost(url, token, initializeMessage(protocolVersion, 1, capabilities));
   if (init.status !== 200) throw new Error(`initialize answered ${init.status}: ${await init.text()}`);
   const sessionId = init.headers.get('mcp-session-id');
   await init.text();
