@@ -210,8 +210,8 @@ describe('MCP endpoint refuses bad input (csmcp serve, embedded store)', () => {
       expect(answer.status).toBe(200);
       const result = message(answer).result!;
       expect(result.isError).toBe(true);
-      expect(result.structuredContent.error.code).toBe('INVALID_QUERY');
-      expect(JSON.stringify(result.structuredContent.error)).toContain('limit');
+      expect(result._meta['csmcp/error'].code).toBe('INVALID_QUERY');
+      expect(JSON.stringify(result._meta['csmcp/error'])).toContain('limit');
       expect(result.content[0].text).toMatch(/^INVALID_QUERY: .*limit/);
     });
 
@@ -220,22 +220,22 @@ describe('MCP endpoint refuses bad input (csmcp serve, embedded store)', () => {
       expect(answer.status).toBe(200);
       const result = message(answer).result!;
       expect(result.isError).toBe(true);
-      expect(result.structuredContent.error.code).toBe('VALIDATION');
-      expect(result.structuredContent.error.problems).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'due_date' })]));
+      expect(result._meta['csmcp/error'].code).toBe('VALIDATION');
+      expect(result._meta['csmcp/error'].problems).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'due_date' })]));
     });
 
     it('unknown arguments are refused, named, for a read (INVALID_QUERY) and a write (VALIDATION)', async () => {
       const read = await writesNothing(() => send({ body: toolCall('list_ctas', { company_id: csmcp.companies[0], drop_table: 'events' }) }));
       const readResult = message(read).result!;
       expect(readResult.isError).toBe(true);
-      expect(readResult.structuredContent.error).toMatchObject({ code: 'INVALID_QUERY', message: expect.stringContaining('drop_table') });
-      expect(readResult.structuredContent.error.message).toContain('accepted:');
+      expect(readResult._meta['csmcp/error']).toMatchObject({ code: 'INVALID_QUERY', message: expect.stringContaining('drop_table') });
+      expect(readResult._meta['csmcp/error'].message).toContain('accepted:');
 
       const write = await writesNothing(() => send({ body: toolCall('create_cta', validCta({ drop_table: 'events' })) }));
       const writeResult = message(write).result!;
       expect(writeResult.isError).toBe(true);
-      expect(writeResult.structuredContent.error.code).toBe('VALIDATION');
-      expect(JSON.stringify(writeResult.structuredContent.error)).toContain('drop_table');
+      expect(writeResult._meta['csmcp/error'].code).toBe('VALIDATION');
+      expect(JSON.stringify(writeResult._meta['csmcp/error'])).toContain('drop_table');
     });
   });
 
@@ -444,7 +444,7 @@ describe('MCP endpoint refuses bad input (csmcp serve, embedded store)', () => {
       expect(answer.status).toBe(200);
       const messages = [...answer.text.matchAll(/^data: ?(\{.*)$/gm)].map((m) => JSON.parse(m[1]) as { id: number; result: Record<string, any> });
       expect(messages.map((m) => m.id).sort()).toEqual([1, 2]);
-      expect(messages.find((m) => m.id === 1)!.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'VALIDATION' } } });
+      expect(messages.find((m) => m.id === 1)!.result).toMatchObject({ isError: true, _meta: { 'csmcp/error': { code: 'VALIDATION' } } });
     });
   });
 

@@ -85,7 +85,7 @@ export function createMcpServer(deps: McpServerDeps, session: McpSessionContext)
     const context = toolContext(deps, session, principal, tool.name, extra);
     try {
       if (tool.kind === 'write') {
-        const refusal = await confirm(server, deps, tool, args, context);
+        const refusal = await confirm(server, deps, tool, args, context, extra.requestId);
         if (refusal) return errorResult(refusal);
       }
       const output = await tool.run(args, context);
@@ -158,6 +158,7 @@ async function confirm(
   tool: ToolDefinition,
   args: Record<string, unknown>,
   context: ToolContext,
+  requestId: string | number,
 ): Promise<{ code: string; message: string; [key: string]: unknown } | null> {
   const token = args.confirmation_token;
   delete args.confirmation_token;
@@ -179,7 +180,8 @@ async function confirm(
           required: ['confirm'],
         },
       },
-      { signal: context.signal },
+      // On the tools/call's own stream: a client need not hold the standalone GET stream open.
+      { signal: context.signal, relatedRequestId: requestId },
     );
     if (answer.action === 'accept' && answer.content?.confirm === true) return null;
     return { code: 'CONFIRMATION_DECLINED', message: `The user did not confirm the change; nothing was written. The change was: ${change}` };
@@ -231,8 +233,14 @@ function sourceIpOf(extra: Extra): string | null {
   return typeof ip === 'string' ? ip : null;
 }
 
+/**
+ * A refused or failed call: the code and message in the text (what an LLM reads) and, whole, in _meta.
+ * Not in structuredContent: SDK clients check it against the tool's output schema even on errors.
+ */
+export const ERROR_META_KEY = 'csmcp/error';
+
 function errorResult(error: { code: string; message: string } & object): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}` }], structuredContent: { error } };
+  return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}` }], _meta: { [ERROR_META_KEY]: error } };
 }
 
 /**
