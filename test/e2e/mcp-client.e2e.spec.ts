@@ -85,10 +85,13 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await server?.stop();
-    await store.dispose();
-  });
+    try {
+      await server?.stop();
+      await Promise.allSettled(clients.map((c) => c.close()));
+    } finally {
+      await store.dispose();
+    }
+  }, 60_000);
 
   describe('initialize: protocol version negotiation', () => {
     it.each(PATHS.flatMap((path) => VERSIONS.map((version) => [path, version] as const)))('%s echoes %s', async (path, version) => {

@@ -57,10 +57,13 @@ describe('one MCP session across two csmcp instances on the same PostgreSQL sche
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await Promise.allSettled([a?.stop(), b?.stop()]);
-    await store.dispose();
-  });
+    try {
+      await Promise.allSettled([a?.stop(), b?.stop()]);
+      await Promise.allSettled(clients.map((c) => c.close()));
+    } finally {
+      await store.dispose();
+    }
+  }, 60_000);
 
   it('serves on B a session opened on A, and writes through both are all present exactly once', async () => {
     onA = await track(connectStreamable(`${a.url}/mcp`, book.ann.token));
