@@ -9,7 +9,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import {
-  callUnchecked,
+  callTool,
   connectStreamable,
   rawPost,
   rawSession,
@@ -58,8 +58,9 @@ describe('one MCP session across two csmcp instances on the same PostgreSQL sche
 
   afterAll(async () => {
     try {
-      await Promise.allSettled([a?.stop(), b?.stop()]);
+      // Clients first: a server does not stop while an MCP stream is open (see mcp-client.e2e.spec.ts).
       await Promise.allSettled(clients.map((c) => c.close()));
+      await Promise.allSettled([a?.stop(), b?.stop()]);
     } finally {
       await store.dispose();
     }
@@ -134,7 +135,7 @@ describe('one MCP session across two csmcp instances on the same PostgreSQL sche
       // Both instances read the policy again within a second: wait until A asks for confirmation.
       let asked: CallToolResult;
       for (;;) {
-        asked = await callUnchecked(fresh.client, 'create_cta', args);
+        asked = await callTool(fresh.client, 'create_cta', args);
         if (asked.isError) break;
         // Written before the policy reached A: use another name and ask again.
         args.name = unique('Confirmed across');
@@ -143,18 +144,18 @@ describe('one MCP session across two csmcp instances on the same PostgreSQL sche
       const token = toolError(asked).confirmation_token as string;
       expect(toolError(asked).code).toBe('CONFIRMATION_REQUIRED');
       const onBToo = await track(connectStreamable(`${b.url}/mcp`, book.ann.token));
-      const confirmed = await callUnchecked(onBToo.client, 'create_cta', { ...args, confirmation_token: token });
+      const confirmed = await callTool(onBToo.client, 'create_cta', { ...args, confirmation_token: token });
       expect(confirmed.isError).not.toBe(true);
       expect(confirmed.structuredContent).toMatchObject({ entity_type: 'cta', replayed: false });
       expect(await store.events.count('CtaCreated', 'name', args.name)).toBe(1);
-      expect(toolError(await callUnchecked(fresh.client, 'create_cta', { ...args, confirmation_token: token }))).toMatchObject({ code: 'CONFIRMATION_INVALID' });
+      expect(toolError(await callTool(fresh.client, 'create_cta', { ...args, confirmation_token: token }))).toMatchObject({ code: 'CONFIRMATION_INVALID' });
       expect(await store.events.count('CtaCreated', 'name', args.name)).toBe(1);
     });
 
-    // BUG (reported, see mcp-client.e2e.spec.ts): the elicitation goes out on the standalone GET
-    // stream, which a client that moved its session to B never opened there, so the question never
-    // arrives. The call is bounded (timeout) so the failure is reported instead of hanging the file.
-    it('BUG: asks, through B, a client that can elicit and opened its session on A', async () => {
+    // B restores the session with the client's capabilities and asks on the call's own stream (a client
+    // that moved its session to B has no standalone stream there). Bounded (timeout), so a lost question
+    // fails the test instead of hanging the file.
+    it('asks, through B, a client that can elicit and opened its session on A', async () => {
       const prompts: string[] = [];
       const capabilities = { elicitation: { form: {} } };
       const answering = (client: Client) =>

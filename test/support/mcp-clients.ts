@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, type CallToolResult, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 export const CLIENT_INFO = { name: 'csmcp-e2e', version: '1.0.0' };
 
@@ -41,19 +41,21 @@ export async function connectLegacySse(baseUrl: string, token: string): Promise<
   return { client, transport, close: () => client.close() };
 }
 
-/**
- * tools/call through the SDK client without its output-schema check: for answers a test expects to
- * be refusals (isError), whose structuredContent is the error, not the tool's output.
- */
-export async function callUnchecked(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema);
+/** tools/call through the SDK client (which checks structuredContent against the tool's outputSchema). */
+export async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
-/** The error a refused call carries (structuredContent.error). */
+/**
+ * The error a refused call carries: isError, the code and message first in the text, the whole error
+ * in _meta['csmcp/error'], and no structuredContent (it would not match the tool's output schema).
+ */
 export function toolError(result: CallToolResult): { code: string; message: string; [key: string]: unknown } {
   expect(result.isError).toBe(true);
-  const error = (result.structuredContent as { error?: { code: string; message: string } } | undefined)?.error;
-  if (!error) throw new Error(`no structured error in ${JSON.stringify(result)}`);
+  expect(result.structuredContent).toBeUndefined();
+  const error = (result._meta as { 'csmcp/error'?: { code: string; message: string } } | undefined)?.['csmcp/error'];
+  if (!error) throw new Error(`no csmcp/error in ${JSON.stringify(result)}`);
+  expect(result.content).toEqual([{ type: 'text', text: expect.stringMatching(new RegExp(`^${error.code}: `)) }]);
   return error;
 }
 
