@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { PostgresReadModelDatabase, SqliteReadModelDatabase } from '@csmcp/projections';
 import { bearerAuthMiddleware, principalOf } from '../auth/http/bearer-auth.middleware';
@@ -25,7 +25,7 @@ export const MCP_PATHS = ['/mcp', '/v1/ds-mcp/mcp'] as const;
  * error body with the right HTTP status.
  */
 @Injectable()
-export class McpService implements OnApplicationShutdown {
+export class McpService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('MCP');
   private readonly origins: OriginPolicy;
   private readonly state: McpStateStore;
@@ -33,6 +33,7 @@ export class McpService implements OnApplicationShutdown {
   private readonly legacy: LegacySseEndpoint;
   private readonly authenticate: (req: AuthenticatedRequest, res: ServerResponse, next: () => void) => void;
   private readonly sweeper: NodeJS.Timeout;
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -104,6 +105,13 @@ export class McpService implements OnApplicationShutdown {
 
   /** The checks every MCP request passes; null = refused (the answer is sent). */
   private async admit(req: AuthenticatedRequest, res: ServerResponse): Promise<Principal | null> {
+    if (this.stopping) {
+      // A client reconnecting its stream over a kept-alive socket must not hold the shutdown up.
+      res.setHeader('Connection', 'close');
+      res.setHeader('Retry-After', '1');
+      sendJsonRpcError(res, 503, -32000, 'The server is shutting down; retry in a moment (another instance may serve this session)');
+      return null;
+    }
     const refusal = this.origins.check(req);
     if (refusal) {
       sendJsonRpcError(res, refusal.status, -32000, `Forbidden: ${refusal.message}`);
@@ -130,10 +138,18 @@ export class McpService implements OnApplicationShutdown {
     return principal;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Streams end before Nest closes the HTTP server, which waits for every open connection: an open
+   * SSE stream would otherwise hold `csmcp serve` up forever after SIGTERM.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.sweeper);
     await this.streamable.close();
     await this.legacy.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.state.close();
   }
 }
