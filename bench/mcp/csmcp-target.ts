@@ -3,6 +3,7 @@
  * dir) holding a seeded demo book, called with a personal access token from the CLI, the way an
  * operator would set it up. Skips, with the reason, while the CLI or the endpoint is missing.
  */
+import { ANALYSIS_CASES } from '../analysis.bench';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,22 +49,7 @@ function csmcpCalls(companies: readonly string[], ctaIds: () => readonly string[
     call('get_account_summary', (n) => ({ company_id: companyId(n) })),
     call('list_ctas', (n) => ({ company_id: companyId(n) })),
     // The first analysis of the analysis benchmark: red accounts renewing within 90 days, idle for 30.
-    call('analyze_accounts', () => ({
-      entity: 'companies',
-      filter: {
-        all: [
-          { field: 'health_color', op: 'eq', value: 'Red' },
-          { field: 'renewal_in_days', op: 'between', value: [0, 90] },
-          { field: 'days_since_last_activity', op: 'gte', value: 30 },
-        ],
-      },
-      group_by: ['owner_id'],
-      metrics: [
-        { fn: 'sum', field: 'arr', as: 'total_arr' },
-        { fn: 'count', as: 'accounts' },
-      ],
-      sort: [{ by: 'total_arr', dir: 'desc' }],
-    })),
+    call('analyze_accounts', () => ({ ...ANALYSIS_CASES[0].query })),
     call('create_cta', (n) => ({
       company_id: companyId(n),
       name: `Bench follow-up ${n}`,
