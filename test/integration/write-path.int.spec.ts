@@ -206,7 +206,7 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP writes through the command
     it('says why a fixed field cannot be changed', async () => {
       const { entityId } = await createCta({});
       await expectRefused(() => h.commands.execute(new UpdateCtaCommand({ cta_id: entityId, company_id: 'c-globex' }, context('update_cta'))), InputValidationError, {
-        message: expect.stringContaining('company_id: is not an accepted field'),
+        message: expect.stringContaining('company_id: is not an accepted field here (the company is fixed when the record is created)'),
       });
     });
 

@@ -32,11 +32,12 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
 }
 
 // Fields an LLM commonly tries to send that are fixed or not writable: say why, not just "unknown".
+// Keyed by the tools' (snake_case) argument names.
 const FIXED_FIELD_HINT: Record<string, string> = {
-  companyId: ' here (the company is fixed when the record is created)',
+  company_id: ' here (the company is fixed when the record is created)',
   type: ' here (the type is fixed when the record is created)',
-  contextKind: ' here (a timeline activity cannot be moved to another record)',
-  contextId: ' here (a timeline activity cannot be moved to another record)',
+  context_kind: ' here (a timeline activity cannot be moved to another record)',
+  context_id: ' here (a timeline activity cannot be moved to another record)',
   delete: ' (deleting records is not supported through MCP)',
   deleted: ' (deleting records is not supported through MCP)',
 };

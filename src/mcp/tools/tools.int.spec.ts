@@ -257,8 +257,8 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP tools on the real applicat
       const { structured } = await ann.call('create_cta', { company_id: 'c-acme', name: 'Kickoff', type: 'Lifecycle' });
       expect(await refusal(ann.call('update_cta', { cta_id: structured.entity_id, company_id: 'c-globex' }))).toEqual({
         code: 'VALIDATION',
-        message: expect.stringContaining('company_id: is not an accepted field'),
-        problems: [{ field: 'company_id', problem: expect.stringContaining('is not an accepted field') }],
+        message: expect.stringContaining('company_id: is not an accepted field here (the company is fixed when the record is created)'),
+        problems: [{ field: 'company_id', problem: 'is not an accepted field here (the company is fixed when the record is created)' }],
       });
       expect(await refusal(ann.call('create_timeline_activity', { company_id: 'c-acme', context_kind: 'scorecard', context_id: 'c-acme', type: 'Update', subject: 'x' }))).toMatchObject({
         code: 'NO_TIMELINE_ON_SCORECARD',
