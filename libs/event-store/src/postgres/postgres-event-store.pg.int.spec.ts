@@ -168,6 +168,31 @@ describe('PostgresEventStore (PostgreSQL specifics)', () => {
     });
   });
 
+  describe('held back behind another transaction', () => {
+    it('delivers an event held back when it was announced as soon as the holding transaction ends, without waiting for a poll', async () => {
+      // Polls a minute apart: only the store's own re-check can bring the event in within the test.
+      const slowPoll = new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema, pollIntervalMs: 60_000 });
+      const seen: RecordedEvent[] = [];
+      try {
+        const stream = name('held-announced');
+        const sub = slowPoll.subscribeToAll({ after: await slowPoll.headPosition(), handler: (events) => void seen.push(...ours(events, [stream])) });
+        subscriptions.push(sub);
+        await raw.query('BEGIN');
+        await raw.query('SELECT pg_current_xact_id()'); // a transaction with an id, older than the append
+        await store.appendToStream(stream, [event('Held')], { expectedRevision: 'no_stream' });
+        // The NOTIFY of the append has come and gone while the event was behind the open transaction.
+        await until(async () => (await slowPoll.readAll({ maxCount: 1_000 }).then((events) => ours(events, [stream]).length)) === 0, 'the append to be held back');
+        expect(seen).toEqual([]);
+        await raw.query('COMMIT');
+        await until(() => seen.length === 1, 'the held event after the transaction ended');
+        expect(seen.map((e) => e.type)).toEqual(['Held']);
+      } finally {
+        await Promise.all(subscriptions.splice(0).map((s) => s.stop()));
+        await slowPoll.close();
+      }
+    });
+  });
+
   describe('concurrency', () => {
     it('lets exactly one of 50 racers create a stream (no_stream), the others get ConcurrencyError', async () => {
       const stream = name('create-race');

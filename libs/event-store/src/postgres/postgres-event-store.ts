@@ -123,6 +123,7 @@ export class PostgresEventStore implements EventStore {
   private listener: pg.Client | null = null;
   private listenerConnecting: Promise<void> | null = null;
   private listenerRetry: NodeJS.Timeout | null = null;
+  private heldBackRecheck: NodeJS.Timeout | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -283,6 +284,8 @@ export class PostgresEventStore implements EventStore {
       this.subscriptions.clear();
       if (this.listenerRetry) clearTimeout(this.listenerRetry);
       this.listenerRetry = null;
+      if (this.heldBackRecheck) clearTimeout(this.heldBackRecheck);
+      this.heldBackRecheck = null;
       await this.listenerConnecting;
       const listener = this.listener;
       this.listener = null;
@@ -298,9 +301,21 @@ export class PostgresEventStore implements EventStore {
     return this.options.connectionTimeoutMs ?? 5_000;
   }
 
-  /** What subscriptions read: no waiting, their poll interval covers events held back. */
+  /**
+   * What subscriptions read, without waiting. Events held back behind a transaction still running
+   * elsewhere in the database were announced by a NOTIFY that has been spent: look again shortly,
+   * rather than at the next poll (which may be far off), until they are in the prefix.
+   */
   private async readAfter(after: Position | null, maxCount: number): Promise<RecordedEvent[]> {
-    return (await this.readPage(after, maxCount)).events;
+    const page = await this.readPage(after, maxCount);
+    if (page.heldBack && !this.heldBackRecheck && !this.closed) {
+      this.heldBackRecheck = setTimeout(() => {
+        this.heldBackRecheck = null;
+        this.local.notify();
+      }, 25);
+      this.heldBackRecheck.unref();
+    }
+    return page.events;
   }
 
   private async readPage(after: Position | null, maxCount: number): Promise<{ events: RecordedEvent[]; heldBack: boolean }> {
