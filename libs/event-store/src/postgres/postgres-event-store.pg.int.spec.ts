@@ -175,7 +175,7 @@ describe('PostgresEventStore (PostgreSQL specifics)', () => {
       const seen: RecordedEvent[] = [];
       try {
         const stream = name('held-announced');
-        const sub = slowPoll.subscribeToAll({ after: await slowPoll.headPosition(), handler: (events) => void seen.push(...ours(events, [stream])) });
+        const sub = slowPoll.subscribeToAll({ after: await slowPoll.headPosition(), handler: (events) => void seen.push(...ours([...events], [stream])) });
         subscriptions.push(sub);
         await raw.query('BEGIN');
         await raw.query('SELECT pg_current_xact_id()'); // a transaction with an id, older than the append
