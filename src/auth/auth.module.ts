@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ProtectedResourceController } from './http/protected-resource.controller';
+import { IntegrationService } from './integrations/integration.service';
 import { PasswordService } from './passwords/password.service';
 import { AccessTokenService } from './tokens/access-token.service';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
@@ -12,12 +13,12 @@ export interface AuthModuleOptions {
 /**
  * Tokens and passwords: AccessTokenVerifier (bearer token -> Principal, for the MCP endpoint and the
  * admin API), AccessTokenService (issue, list, revoke), PasswordService (sign-in). Needs the global
- * InfrastructureModule's EVENT_STORE and APP_CONFIG.
+ * InfrastructureModule's EVENT_STORE and APP_CONFIG. IntegrationService: the OAuth clients admins register.
  */
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthModuleOptions): DynamicModule {
-    const providers = [AccessTokenVerifier, AccessTokenService, PasswordService];
+    const providers = [AccessTokenVerifier, AccessTokenService, PasswordService, IntegrationService];
     return {
       module: AuthModule,
       // One verifier (and its cache) for every door: MCP, and later the admin API.
