@@ -1,0 +1,373 @@
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { isIP } from 'node:net';
+import { describeUrl, FetchRefusedError } from './fetch-refused.error';
+import { classifyAddress, NEVER_ALLOWED } from './ip-address';
+
+export { FetchRefusedError, type FetchRefusedReason } from './fetch-refused.error';
+
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
+}
+
+/** Resolves a host name to every address it has. The default asks the system resolver (dns.lookup). */
+export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
+
+export interface GuardedFetchOptions {
+  /** Default GET. */
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+  /** Largest response body accepted, in bytes; default 256 KiB. Bigger ones are cut off while streaming. */
+  readonly maxBytes?: number;
+  /** Time for the whole call (DNS, connect, every redirect, the body), in ms; default 5000. */
+  readonly timeoutMs?: number;
+  /** Redirects followed, each one checked like the first URL; default 3. 0 refuses any redirect. */
+  readonly maxRedirects?: number;
+  /** Also fetch http:// URLs; default false. A redirect from https to http is refused regardless. */
+  readonly allowHttp?: boolean;
+  /**
+   * Hosts an admin allowed explicitly, as `name`, `name:port`, `10.0.0.5:8443` or `[fd00::1]`: they may
+   * resolve to private, loopback or link-local addresses (never to unspecified, multicast or broadcast ones).
+   * Exact matches only, no wildcards; without a port any port is allowed.
+   */
+  readonly allowedHosts?: readonly string[];
+  readonly signal?: AbortSignal;
+  /** Trust anchors (PEM) used INSTEAD of the system's: an admin's private CA, or a test server's certificate. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Replaces the system resolver (tests; a custom DNS). Its answers are checked like the system's. */
+  readonly resolve?: Resolver;
+}
+
+export interface GuardedResponse {
+  readonly status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The URL the response came from, after redirects. */
+  readonly url: string;
+  readonly body: Buffer;
+}
+
+export const GUARDED_FETCH_DEFAULTS = { maxBytes: 256 * 1024, timeoutMs: 5000, maxRedirects: 3 } as const;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Headers csmcp sets itself, whatever the caller passed. */
+const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'accept-encoding']);
+/** Never sent on to another origin after a redirect. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+export const systemResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+
+/**
+ * Fetches an outside URL so that it cannot be turned against csmcp's own network (SSRF): https only
+ * unless allowed, no credentials in the URL, every address the host resolves to must be public
+ * unless an admin allowed the host, the connection goes to the very address that was checked (so a
+ * DNS answer that changes between check and connect changes nothing), each redirect is checked the
+ * same way, and the body and the whole call are bounded. Resolves with any HTTP status; rejects
+ * with a FetchRefusedError (TypeError for options that are wrong in themselves).
+ */
+export async function guardedFetch(input: string | URL, options: GuardedFetchOptions = {}): Promise<GuardedResponse> {
+  const maxBytes = positiveInteger('maxBytes', options.maxBytes ?? GUARDED_FETCH_DEFAULTS.maxBytes);
+  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? GUARDED_FETCH_DEFAULTS.timeoutMs);
+  const maxRedirects = positiveInteger('maxRedirects', options.maxRedirects ?? GUARDED_FETCH_DEFAULTS.maxRedirects, 0);
+  const allowed = (options.allowedHosts ?? []).map(parseAllowedHost);
+  const resolve = options.resolve ?? systemResolver;
+
+  let url = parseUrl(input);
+  let method = (options.method ?? 'GET').toUpperCase();
+  let body = options.body;
+  let headers = ownHeaders(options.headers, body);
+
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const timer = setTimeout(() => {
+    const message = `Gave up on ${describeUrl(url)} after ${timeoutMs} ms, the time allowed for the whole request (redirects and body included)`;
+    controller.abort(new FetchRefusedError('timeout', message, describeUrl(url)));
+  }, timeoutMs);
+  const onCallerAbort = () => controller.abort(new FetchRefusedError('aborted', `The fetch of ${describeUrl(url)} was cancelled`, describeUrl(url)));
+  if (options.signal?.aborted) onCallerAbort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+  try {
+    for (let redirects = 0; ; redirects++) {
+      checkUrl(url, options.allowHttp ?? false);
+      const target = await resolveTarget(url, allowed, resolve, signal);
+      const res = await send(url, target, { method, headers, body, ca: options.ca }, signal);
+      const location = res.headers.location;
+      if (!REDIRECT_STATUSES.has(res.statusCode ?? 0) || !location) {
+        const responseBody = await readBody(res, url, maxBytes, signal);
+        return { status: res.statusCode ?? 0, headers: flatHeaders(res), url: url.href, body: responseBody };
+      }
+      res.destroy(); // a redirect's body is never read
+      if (redirects >= maxRedirects) {
+        const limit = maxRedirects === 0 ? 'no redirects are followed here' : `at most ${maxRedirects} are followed`;
+        throw new FetchRefusedError('too_many_redirects', `Refused to follow the redirect from ${describeUrl(url)}: ${limit}`, describeUrl(url));
+      }
+      const next = redirectTarget(url, location);
+      if (url.protocol === 'https:' && next.protocol === 'http:') {
+        const message = `Refused to follow the redirect from ${describeUrl(url)} to ${describeUrl(next)}: it drops https for http`;
+        throw new FetchRefusedError('redirect_downgrade', message, describeUrl(next));
+      }
+      // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
+      if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
+        if (method !== 'HEAD') method = 'GET';
+        body = undefined;
+        headers = ownHeaders(withoutHeaders(headers, ['content-type']), undefined);
+      }
+      // Credentials meant for one origin are never handed to another.
+      if (next.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
+      url = next;
+    }
+  } catch (err) {
+    if (err instanceof FetchRefusedError) throw err;
+    throw signal.aborted ? signal.reason : err;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+interface AllowedHost {
+  readonly hostname: string;
+  readonly port: number | null;
+}
+
+/**
+ * Reads an allowed-host entry as an admin writes it ("mcp.internal", "mcp.internal:8443",
+ * "10.0.0.5", "[fd00::1]:443"), in the same normal form URLs get (lower case, IPv4 in dotted decimal).
+ * Throws a TypeError naming the entry when it is not a bare host.
+ */
+export function parseAllowedHost(entry: string): AllowedHost {
+  const match = /^(\[[^\]]*\]|[^:/?#@\s[\]]+)(?::(\d{1,5}))?$/.exec(entry.trim());
+  let hostname: string | undefined;
+  try {
+    if (match) hostname = new URL(`http://${match[1]}/`).hostname;
+  } catch {
+    hostname = undefined;
+  }
+  const port = match?.[2] === undefined ? null : Number(match[2]);
+  if (!match || !hostname || hostname.includes('*') || (port !== null && (port < 1 || port > 65535))) {
+    throw new TypeError(`Allowed host "${entry}" is not a host name or IP address with an optional port (e.g. mcp.internal or 10.0.0.5:8443); no scheme, path or wildcard`);
+  }
+  return { hostname: stripTrailingDot(hostname), port };
+}
+
+function isAllowedHost(url: URL, allowed: readonly AllowedHost[]): boolean {
+  const hostname = stripTrailingDot(url.hostname);
+  const port = effectivePort(url);
+  return allowed.some((a) => a.hostname === hostname && (a.port === null || a.port === port));
+}
+
+function parseUrl(input: string | URL): URL {
+  try {
+    return new URL(String(input));
+  } catch {
+    throw new FetchRefusedError('bad_url', 'Refused to fetch a URL that does not parse as an absolute URL', '');
+  }
+}
+
+function checkUrl(url: URL, allowHttp: boolean): void {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttp)) {
+    const allowedSchemes = allowHttp ? 'https and http' : 'https';
+    const message = `Refused to fetch ${describeUrl(url)}: the ${url.protocol.replace(/:$/, '')} scheme is not allowed here, only ${allowedSchemes}`;
+    throw new FetchRefusedError('scheme_not_allowed', message, describeUrl(url));
+  }
+  if (url.username || url.password) {
+    const message = `Refused to fetch ${describeUrl(url)}: the URL carries a user name or password (user:pass@host); send credentials another way`;
+    throw new FetchRefusedError('credentials_in_url', message, describeUrl(url));
+  }
+  if (!url.hostname) throw new FetchRefusedError('bad_url', `Refused to fetch ${describeUrl(url)}: the URL has no host`, describeUrl(url));
+}
+
+function redirectTarget(from: URL, location: string): URL {
+  try {
+    return new URL(location, from);
+  } catch {
+    throw new FetchRefusedError('bad_redirect', `Refused to follow the redirect from ${describeUrl(from)}: its Location is not a valid URL`, describeUrl(from));
+  }
+}
+
+/** The address to connect to: the host's first address, once every one of them passed the check. */
+async function resolveTarget(url: URL, allowed: readonly AllowedHost[], resolve: Resolver, signal: AbortSignal): Promise<ResolvedAddress> {
+  const host = bareHost(url.hostname);
+  const literal = isIP(host);
+  let addresses: readonly ResolvedAddress[];
+  if (literal) {
+    addresses = [{ address: host, family: literal === 6 ? 6 : 4 }];
+  } else {
+    try {
+      addresses = await abortable(resolve(host), signal);
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new FetchRefusedError('dns_failed', `Could not fetch ${describeUrl(url)}: ${host} did not resolve (${errorCode(err)})`, describeUrl(url), { cause: err });
+    }
+    if (addresses.length === 0) throw new FetchRefusedError('dns_failed', `Could not fetch ${describeUrl(url)}: ${host} has no addresses`, describeUrl(url));
+  }
+  const adminAllowed = isAllowedHost(url, allowed);
+  for (const { address } of addresses) {
+    const { range, description } = classifyAddress(address);
+    if (range === 'public' || (adminAllowed && !NEVER_ALLOWED.has(range))) continue;
+    const where = literal ? `${host} is` : `${host} resolves to ${address},`;
+    const fix = adminAllowed
+      ? 'csmcp never connects there, not even for an allowed host'
+      : `csmcp fetches only public addresses unless an admin allows the host explicitly (add ${stripTrailingDot(url.hostname)} or ${stripTrailingDot(url.hostname)}:${effectivePort(url)} to the allowed hosts)`;
+    throw new FetchRefusedError('private_address', `Refused to fetch ${describeUrl(url)}: ${where} ${description}, not a public address; ${fix}`, describeUrl(url));
+  }
+  return addresses[0];
+}
+
+interface Outgoing {
+  readonly method: string;
+  readonly headers: OutgoingHttpHeaders;
+  readonly body: string | Uint8Array | undefined;
+  readonly ca: GuardedFetchOptions['ca'];
+}
+
+/** Sends the request to the checked address (no second DNS lookup), naming the host in Host and SNI. */
+function send(url: URL, target: ResolvedAddress, out: Outgoing, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolvePromise, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const secure = url.protocol === 'https:';
+    const host = stripTrailingDot(bareHost(url.hostname));
+    const options: RequestOptions = {
+      host: target.address,
+      family: target.family,
+      port: effectivePort(url),
+      method: out.method,
+      path: `${url.pathname}${url.search}`,
+      headers: { ...out.headers, host: url.host },
+      agent: false, // a pooled socket could belong to another name's check
+      ...(secure ? { servername: isIP(host) ? '' : host, ...(out.ca === undefined ? {} : { ca: out.ca as RequestOptions['ca'] }) } : {}),
+    };
+    let settled = false;
+    const req = (secure ? httpsRequest : httpRequest)(options);
+    const onAbort = () => req.destroy(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    req.on('response', (res) => {
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      resolvePromise(res);
+    });
+    // Stays attached: a socket can fail again after the response arrived.
+    req.on('error', (err) => {
+      signal.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
+      reject(signal.aborted ? signal.reason : connectionError(url, target, err));
+    });
+    req.end(out.body);
+  });
+}
+
+function readBody(res: IncomingMessage, url: URL, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    let settled = false;
+    const done = (err: unknown, body?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (err) {
+        res.destroy();
+        reject(err);
+      } else resolvePromise(body ?? Buffer.alloc(0));
+    };
+    const tooLarge = () =>
+      new FetchRefusedError('too_large', `Refused the response from ${describeUrl(url)}: its body is larger than the ${maxBytes} bytes allowed`, describeUrl(url));
+    const onAbort = () => done(signal.reason);
+    res.on('error', (err) => done(signal.aborted ? signal.reason : connectionError(url, null, err)));
+    if (signal.aborted) return done(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) return done(tooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) done(tooLarge());
+      else chunks.push(chunk);
+    });
+    res.on('end', () => done(null, Buffer.concat(chunks, size)));
+    res.on('close', () =>
+      done(new FetchRefusedError('connection_failed', `The connection to ${describeUrl(url)} closed before the response body ended`, describeUrl(url))),
+    );
+  });
+}
+
+function connectionError(url: URL, target: ResolvedAddress | null, err: Error): FetchRefusedError {
+  const code = errorCode(err);
+  const at = target ? ` (${target.address})` : '';
+  if (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/.test(code)) {
+    return new FetchRefusedError('tls_failed', `Could not fetch ${describeUrl(url)}${at}: the TLS connection failed (${code}: ${err.message})`, describeUrl(url), { cause: err });
+  }
+  return new FetchRefusedError('connection_failed', `Could not fetch ${describeUrl(url)}${at}: ${code || err.message}`, describeUrl(url), { cause: err });
+}
+
+function ownHeaders(given: Readonly<Record<string, string>> | OutgoingHttpHeaders | undefined, body: string | Uint8Array | undefined): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'user-agent': 'csmcp' };
+  for (const [name, value] of Object.entries(given ?? {})) {
+    const lower = name.toLowerCase();
+    if (!OWN_HEADERS.has(lower) && value !== undefined) headers[lower] = value;
+  }
+  // The body is returned as received, so ask for it unencoded.
+  headers['accept-encoding'] = 'identity';
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return headers;
+}
+
+function withoutHeaders(headers: OutgoingHttpHeaders, names: readonly string[]): OutgoingHttpHeaders {
+  const copy = { ...headers };
+  for (const name of names) delete copy[name];
+  return copy;
+}
+
+function flatHeaders(res: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolvePromise(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function positiveInteger(name: string, value: number, min = 1): number {
+  if (!Number.isInteger(value) || value < min) throw new TypeError(`guardedFetch: ${name} must be an integer of at least ${min}, got ${value}`);
+  return value;
+}
+
+function effectivePort(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+function bareHost(hostname: string): string {
+  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+}
+
+function stripTrailingDot(hostname: string): string {
+  return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+}
