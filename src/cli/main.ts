@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { EventStoreError } from '@csmcp/event-store';
 import { ConfigError } from '../config/config';
 import { registerImport } from './commands/import.command';
+import { registerIntegrations } from './commands/integrations.command';
 import { registerPolicy } from './commands/policy.command';
 import { registerProjections } from './commands/projections.command';
 import { registerSeed } from './commands/seed.command';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerUsers(program);
   registerTokens(program);
+  registerIntegrations(program);
   return program;
 }
 
