@@ -150,7 +150,7 @@ export function parseAllowedHost(entry: string): AllowedHost {
   }
   const port = match?.[2] === undefined ? null : Number(match[2]);
   if (!match || !hostname || hostname.includes('*') || (port !== null && (port < 1 || port > 65535))) {
-    throw new TypeError(`Allowed host "${entry}" is not a host name or IP address with an optional port (e.g. mcp.internal or 10.0.0.5:8443); no scheme, path or wildcard`);
+    throw new TypeError(`Allowed host "${entry}" is not a host name or IP address with an optional port (e.g. mcp.internal, 10.0.0.5:8443 or [fd00::1]:443); no scheme, path or wildcard`);
   }
   return { hostname: stripTrailingDot(hostname), port };
 }
