@@ -6,7 +6,7 @@ import { csmcpTarget, CSMCP } from './csmcp-target';
 import { floorTargets, RAW_FLOOR, SDK_FLOOR } from './floors';
 import { callOnce, measureLoad, openSession, shorten } from './load';
 import { describeErrors } from './responses';
-import { SkipTarget, type McpBenchTarget, type McpBudget, type McpComparison, type McpResult, type McpRun } from './types';
+import { SkipTarget, type McpBenchTarget, type McpBudget, type McpComparison, type McpMode, type McpResult, type McpRun } from './types';
 
 export const MCP_FULL_BUDGET: McpBudget = { runSeconds: 5, warmupSeconds: 1, concurrencies: [1, 16, 64] };
 export const MCP_QUICK_BUDGET: McpBudget = { runSeconds: 2, warmupSeconds: 1, concurrencies: [1, 16, 64] };
@@ -32,16 +32,19 @@ export async function measureMcp(budget: McpBudget, log: Log, targets: readonly 
     }
     result.targets.push({ name: target.name, ...(started.details ? { details: started.details } : {}) });
     try {
+      // Sessions first, then each call in every mode before the next call: the reads of both modes
+      // run before any write grows the book, so modes are compared on the same data.
+      const sessions = new Map<McpMode, Awaited<ReturnType<typeof openSession>>>();
       for (const mode of target.modes) {
-        let session;
         try {
-          session = await openSession(started, mode);
+          sessions.set(mode, await openSession(started, mode));
         } catch (error) {
           result.errors.push({ target: `${target.name} ${mode}`, error: `session: ${(error as Error).message}` });
           log(`  ${target.name} ${mode}: no session (${(error as Error).message})`);
-          continue;
         }
-        for (const call of target.calls) {
+      }
+      for (const call of target.calls) {
+        for (const [mode, session] of sessions) {
           // One call first: a tool that fails outright is reported with the server's words, not timed.
           const once = await callOnce(started, session, call);
           if (!once.ok) {
