@@ -37,6 +37,7 @@ interface SelectColumn {
   readonly column: AnalysisColumn;
   readonly expr: Sql;
   readonly nullsLargest: boolean;
+  readonly notNull?: boolean;
 }
 
 export function compileValidAnalysis(analysis: ValidAnalysis, context: AnalysisContext): CompiledAnalysis {
@@ -84,6 +85,7 @@ function rowColumns(analysis: ValidAnalysis, ctx: SqlContext): SelectColumn[] {
     column: { name: field.name, type: field.type, role: 'field' },
     expr: field.expr(ctx),
     nullsLargest: field.nullsLargest === true,
+    notNull: field.notNull === true,
   }));
 }
 
@@ -167,6 +169,7 @@ function orderBy(analysis: ValidAnalysis, select: readonly SelectColumn[], ctx: 
       ctx.dialect === 'postgres' && TEXTUAL.has(column.column.type) && column.expr.params.length === 0
         ? `${column.expr.text} COLLATE "C"`
         : String(index + 1);
+    if (column.notNull) return sql(`${key} ${dir.toUpperCase()}`);
     const nulls = column.nullsLargest && dir === 'desc' ? 'NULLS FIRST' : 'NULLS LAST';
     return sql(`${key} ${dir.toUpperCase()} ${nulls}`);
   });

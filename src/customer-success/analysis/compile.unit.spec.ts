@@ -167,6 +167,13 @@ describe('compileAnalysis', () => {
       expect(sql('desc')).toBe('ORDER BY 8 DESC NULLS FIRST, 1 ASC NULLS LAST');
       expect(sql('asc')).toBe('ORDER BY 8 ASC NULLS LAST, 1 ASC NULLS LAST');
     });
+
+    it('sorts by ARR (never null) without a NULLS clause, so PostgreSQL can read its index backwards', () => {
+      const orderBy = (query: object) => compileAnalysis(query, postgres).sql.split('\n').find((l) => l.startsWith('ORDER BY'));
+      // The companies' default sort is ARR, descending.
+      expect(orderBy({ entity: 'companies' })).toBe('ORDER BY 5 DESC, c.company_id COLLATE "C" ASC NULLS LAST');
+      expect(orderBy({ entity: 'companies', sort: [{ by: 'renewal_date', dir: 'desc' }] })).toMatch(/^ORDER BY c\.renewal_date COLLATE "C" DESC NULLS LAST/);
+    });
   });
 
   describe('days_overdue exists for open CTAs only', () => {

@@ -57,6 +57,11 @@ export interface FieldDef {
   readonly groupable: boolean;
   /** Sorting puts nulls where infinity would be (largest) instead of last. */
   readonly nullsLargest?: boolean;
+  /**
+   * Never null (a NOT NULL column of the row itself): its ORDER BY needs no NULLS clause, which lets
+   * PostgreSQL walk its index backwards for a descending sort (DESC NULLS LAST cannot).
+   */
+  readonly notNull?: boolean;
   /** Its value depends on today (day counts, overdue). */
   readonly usesToday?: boolean;
   /** Its value in SQL: for SELECT, GROUP BY, ORDER BY, metrics and plain comparisons. */
@@ -130,7 +135,7 @@ function companyFields(prefix: string): FieldDef[] {
     text(f('industry'), 'c.industry', 'industry'),
     text(f('region'), 'c.region', 'region'),
     integer(f('employees'), 'c.employees', 'number of employees'),
-    decimal(f('arr'), 'c.arr', 'annual recurring revenue'),
+    { ...decimal(f('arr'), 'c.arr', 'annual recurring revenue'), notNull: true }, // inner-joined everywhere
     date(f('renewal_date'), 'c.renewal_date', 'next renewal date'),
     dayCount(
       f('renewal_in_days'),
