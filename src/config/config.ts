@@ -5,6 +5,12 @@ import { resolve } from 'node:path';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+const USER_MATCHES = ['email', 'user_id'] as const;
+type UserMatch = (typeof USER_MATCHES)[number];
+const ACCESS_CONTEXTS = ['personal', 'shared'] as const;
+type AccessContext = (typeof ACCESS_CONTEXTS)[number];
+const OAUTH_VARIABLES = ['OAUTH_ISSUER', 'OAUTH_JWKS_URL', 'OAUTH_AUDIENCE', 'OAUTH_USER_CLAIM', 'OAUTH_USER_MATCH', 'OAUTH_ACCESS_CONTEXT'] as const;
+
 /** The environment csmcp reads, validated at start. Names and defaults are documented in README.md. */
 class Environment {
   @IsOptional()
@@ -52,6 +58,31 @@ class Environment {
     message: 'MCP_ALLOWED_ORIGINS must be a comma-separated list of origins like https://app.example.com (scheme and host, no path), or * for any',
   })
   MCP_ALLOWED_ORIGINS?: string;
+
+  // OAUTH_ISSUER and OAUTH_JWKS_URL: checked by oauthUrlProblem (https, or http on a loopback host).
+  @IsOptional()
+  @IsString()
+  OAUTH_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  OAUTH_JWKS_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,500}$/, { message: 'OAUTH_AUDIENCE must be the audience value the authorization server puts in aud (no spaces), e.g. https://csmcp.example.com/mcp or api://csmcp' })
+  OAUTH_AUDIENCE?: string;
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'OAUTH_USER_CLAIM must be the name of a claim of the access token (no spaces), e.g. email, preferred_username or sub' })
+  OAUTH_USER_CLAIM?: string;
+
+  @IsOptional()
+  @IsIn(USER_MATCHES, { message: `OAUTH_USER_MATCH must be one of ${USER_MATCHES.join(', ')} (what the OAUTH_USER_CLAIM claim holds: a user's email, or a csmcp user id)` })
+  OAUTH_USER_MATCH?: UserMatch;
+
+  @IsOptional()
+  @IsIn(ACCESS_CONTEXTS, { message: `OAUTH_ACCESS_CONTEXT must be one of ${ACCESS_CONTEXTS.join(', ')} (personal: what the signed-in user may see; shared: the whole organisation)` })
+  OAUTH_ACCESS_CONTEXT?: AccessContext;
 }
 
 export type StoreConfig =
@@ -76,6 +107,24 @@ export interface AppConfig {
   readonly publicUrl: string | null;
   /** Browser origins allowed on the MCP endpoint besides the built-in connector hosts; '*' = any. */
   readonly allowedOrigins: readonly string[];
+  /** An external authorization server whose JWT access tokens the MCP endpoint accepts; null or absent = none. */
+  readonly oauth?: ExternalAuthorizationServerConfig | null;
+}
+
+/** OAUTH_*: trust the JWT access tokens of an authorization server the company already runs. */
+export interface ExternalAuthorizationServerConfig {
+  /** `iss` of its tokens, compared exactly (OAUTH_ISSUER). */
+  readonly issuer: string;
+  /** Its JSON Web Key Set; null = discovered from the issuer's metadata (OAUTH_JWKS_URL). */
+  readonly jwksUrl: string | null;
+  /** A value `aud` must list; null = the URL of the MCP path the token is presented at (OAUTH_AUDIENCE). */
+  readonly audience: string | null;
+  /** The claim naming the csmcp user (OAUTH_USER_CLAIM, default email)… */
+  readonly userClaim: string;
+  /** …as an email address or a csmcp user id (OAUTH_USER_MATCH, default email). */
+  readonly userMatch: UserMatch;
+  /** What its tokens may see (OAUTH_ACCESS_CONTEXT, default personal). */
+  readonly accessContext: AccessContext;
 }
 
 export class ConfigError extends Error {
@@ -88,7 +137,7 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; throws ConfigError naming every wrong variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS']) {
+  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', ...OAUTH_VARIABLES]) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') raw[key] = value;
@@ -96,10 +145,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (raw.PORT !== undefined) raw.PORT = /^\d+$/.test(String(raw.PORT)) ? Number(raw.PORT) : raw.PORT;
   const parsed = plainToInstance(Environment, raw);
   const errors = validateSync(parsed, { forbidUnknownValues: false });
-  if (errors.length > 0)
-    throw new ConfigError(
-      errors.flatMap((e) => Object.values(e.constraints ?? {}).slice(0, 1).map((m) => `${m} (got ${JSON.stringify(raw[e.property])})`)),
-    );
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).slice(0, 1).map((m) => `${m} (got ${JSON.stringify(raw[e.property])})`));
+  for (const name of ['OAUTH_ISSUER', 'OAUTH_JWKS_URL'] as const) {
+    const problem = parsed[name] === undefined ? null : oauthUrlProblem(name, parsed[name]);
+    if (problem) problems.push(`${problem} (got ${JSON.stringify(parsed[name])})`);
+  }
+  if (!parsed.OAUTH_ISSUER) {
+    const stray = OAUTH_VARIABLES.filter((name) => name !== 'OAUTH_ISSUER' && parsed[name] !== undefined);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} ${stray.length === 1 ? 'needs' : 'need'} OAUTH_ISSUER: the authorization server whose tokens to trust`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(parsed.DATA_DIR ?? './data');
   const schema = parsed.DATABASE_SCHEMA ?? 'public';
@@ -120,7 +175,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readModels,
     publicUrl: parsed.PUBLIC_URL ?? null,
     allowedOrigins: parsed.MCP_ALLOWED_ORIGINS ? parsed.MCP_ALLOWED_ORIGINS.split(',').map((o) => o.trim().toLowerCase()) : [],
+    oauth: parsed.OAUTH_ISSUER
+      ? {
+          issuer: parsed.OAUTH_ISSUER,
+          jwksUrl: parsed.OAUTH_JWKS_URL ?? null,
+          audience: parsed.OAUTH_AUDIENCE ?? null,
+          userClaim: parsed.OAUTH_USER_CLAIM ?? 'email',
+          userMatch: parsed.OAUTH_USER_MATCH ?? 'email',
+          accessContext: parsed.OAUTH_ACCESS_CONTEXT ?? 'personal',
+        }
+      : null,
   };
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * The issuer and its key set are where csmcp gets the keys it trusts: https, or plain http only on
+ * this machine (a local test server). No credentials, query or fragment (RFC 8414 §2 for the issuer).
+ */
+function oauthUrlProblem(name: 'OAUTH_ISSUER' | 'OAUTH_JWKS_URL', value: string): string | null {
+  const what =
+    name === 'OAUTH_ISSUER'
+      ? 'OAUTH_ISSUER must be the issuer URL of the authorization server, exactly as its tokens carry it in iss: https (http only on localhost, 127.0.0.1 or [::1]), no query or fragment, e.g. https://login.example.com/realms/cs'
+      : 'OAUTH_JWKS_URL must be the https URL of the authorization server JSON Web Key Set (http only on localhost, 127.0.0.1 or [::1]), e.g. https://login.example.com/jwks';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return what;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))) return what;
+  if (url.username || url.password || url.hash || value.includes('#') || (name === 'OAUTH_ISSUER' && (url.search || value.includes('?')))) return what;
+  return null;
 }
 
 /** A connection string with its password masked, for logs and the startup banner. */

@@ -58,6 +58,62 @@ describe('loadConfig', () => {
     expect(loadConfig({}).allowedOrigins).toEqual([]);
   });
 
+  it('trusts no external authorization server unless OAUTH_ISSUER is set', () => {
+    expect(loadConfig({}).oauth).toBeNull();
+  });
+
+  it('reads the external authorization server, with defaults', () => {
+    expect(loadConfig({ OAUTH_ISSUER: 'https://login.example.com/realms/cs' }).oauth).toEqual({
+      issuer: 'https://login.example.com/realms/cs',
+      jwksUrl: null,
+      audience: null,
+      userClaim: 'email',
+      userMatch: 'email',
+      accessContext: 'personal',
+    });
+    expect(
+      loadConfig({
+        OAUTH_ISSUER: 'https://tenant.auth0.com/',
+        OAUTH_JWKS_URL: 'https://tenant.auth0.com/.well-known/jwks.json?x=1',
+        OAUTH_AUDIENCE: 'api://csmcp',
+        OAUTH_USER_CLAIM: 'sub',
+        OAUTH_USER_MATCH: 'user_id',
+        OAUTH_ACCESS_CONTEXT: 'shared',
+      }).oauth,
+    ).toEqual({
+      issuer: 'https://tenant.auth0.com/',
+      jwksUrl: 'https://tenant.auth0.com/.well-known/jwks.json?x=1',
+      audience: 'api://csmcp',
+      userClaim: 'sub',
+      userMatch: 'user_id',
+      accessContext: 'shared',
+    });
+  });
+
+  it('allows plain http for the issuer and its keys only on a loopback host', () => {
+    for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', '127.0.0.2'])
+      expect(loadConfig({ OAUTH_ISSUER: `http://${host}`, OAUTH_JWKS_URL: `http://${host}/jwks` }).oauth?.issuer).toBe(`http://${host}`);
+  });
+
+  it.each([
+    [{ OAUTH_ISSUER: 'http://login.example.com' }, 'OAUTH_ISSUER must be the issuer URL of the authorization server, exactly as its tokens carry it in iss: https (http only on localhost, 127.0.0.1 or [::1])'],
+    [{ OAUTH_ISSUER: 'http://10.0.0.5:8080' }, 'OAUTH_ISSUER must be the issuer URL'],
+    [{ OAUTH_ISSUER: 'http://localhost.evil.example' }, 'OAUTH_ISSUER must be the issuer URL'],
+    [{ OAUTH_ISSUER: 'login.example.com' }, 'OAUTH_ISSUER must be the issuer URL'],
+    [{ OAUTH_ISSUER: 'https://login.example.com?tenant=1' }, 'OAUTH_ISSUER must be the issuer URL'],
+    [{ OAUTH_ISSUER: 'https://login.example.com#x' }, 'OAUTH_ISSUER must be the issuer URL'],
+    [{ OAUTH_ISSUER: 'https://user:pw@login.example.com' }, 'OAUTH_ISSUER must be the issuer URL'],
+    [{ OAUTH_ISSUER: 'https://login.example.com', OAUTH_JWKS_URL: 'http://login.example.com/jwks' }, 'OAUTH_JWKS_URL must be the https URL of the authorization server JSON Web Key Set'],
+    [{ OAUTH_ISSUER: 'https://login.example.com', OAUTH_AUDIENCE: 'two words' }, 'OAUTH_AUDIENCE must be the audience value'],
+    [{ OAUTH_ISSUER: 'https://login.example.com', OAUTH_USER_CLAIM: 'e mail' }, 'OAUTH_USER_CLAIM must be the name of a claim'],
+    [{ OAUTH_ISSUER: 'https://login.example.com', OAUTH_USER_MATCH: 'name' }, 'OAUTH_USER_MATCH must be one of email, user_id'],
+    [{ OAUTH_ISSUER: 'https://login.example.com', OAUTH_ACCESS_CONTEXT: 'all' }, 'OAUTH_ACCESS_CONTEXT must be one of personal, shared'],
+    [{ OAUTH_JWKS_URL: 'https://login.example.com/jwks', OAUTH_AUDIENCE: 'api://csmcp' }, 'OAUTH_JWKS_URL, OAUTH_AUDIENCE need OAUTH_ISSUER: the authorization server whose tokens to trust'],
+  ])('refuses the OAuth setting %j naming the variable and what is allowed', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('masks passwords in connection strings', () => {
     expect(redactUrl('postgres://csmcp:s3cret@db:5432/cs')).toBe('postgres://csmcp:***@db:5432/cs');
   });

@@ -5,8 +5,8 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { PostgresReadModelDatabase, SqliteReadModelDatabase } from '@csmcp/projections';
 import { bearerAuthMiddleware, principalOf } from '../auth/http/bearer-auth.middleware';
 import { protectedResourceMetadataUrl, publicBaseUrl } from '../auth/http/public-base-url';
+import { BearerTokenVerifier } from '../auth/http/bearer-token.verifier';
 import type { Principal } from '../auth/principal';
-import { AccessTokenVerifier } from '../auth/tokens/access-token.verifier';
 import type { AppConfig } from '../config/config';
 import { WritePolicyService } from '../governance/write-policy-config/write-policy.service';
 import { APP_CONFIG } from '../infrastructure/tokens';
@@ -37,7 +37,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    verifier: AccessTokenVerifier,
+    verifier: BearerTokenVerifier,
     policy: WritePolicyService,
     queries: QueryBus,
     commands: CommandBus,
@@ -69,6 +69,11 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
     this.legacy = new LegacySseEndpoint(deps);
     this.authenticate = bearerAuthMiddleware<AuthenticatedRequest, ExpressLikeResponse>(verifier, {
       resourceMetadataUrl: (req) => protectedResourceMetadataUrl(publicBaseUrl(config, req), resourcePath(req)),
+      // JWT access tokens must name the MCP path they are used at in aud (/sse and /messages: /mcp).
+      resource: (req) => `${publicBaseUrl(config, req)}${resourcePath(req)}`,
+      ...(config.oauth ? { challengeScope: 'cs:read cs:write' } : {}),
+      // A token good for neither reading nor writing cannot open a session; each tool checks its own scope.
+      requireAnyScope: ['cs:read', 'cs:write'],
       onError: (error) => this.logger.error({ err: error, msg: 'access token check failed' }),
     }) as never;
     this.sweeper = setInterval(() => void this.state.sweep().catch((error) => this.logger.warn({ err: error, msg: 'MCP state sweep failed' })), 10 * 60_000);

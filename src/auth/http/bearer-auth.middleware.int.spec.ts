@@ -1,13 +1,18 @@
 import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { SqliteEventStore } from '@csmcp/event-store/sqlite/sqlite-event-store';
 import { admin, startAdminCommands, type AdminCommandsHarness } from '../../customer-success/companies/commands/testing/admin-commands.harness';
 import { RegisterUserCommand } from '../../users/commands/register-user/register-user.command';
+import { JwtAccessTokenVerifier, storeUsers } from '../jwt/jwt-access-token.verifier';
+import { AuthorizationServerUnavailableError } from '../jwt/jwt-rejected.error';
+import { localKeySet } from '../jwt/key-sets';
 import { hasScope, type Principal } from '../principal';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { AccessTokenVerifier } from '../tokens/access-token.verifier';
 import { generatePersonalAccessToken } from '../tokens/personal-access-token';
+import { BearerTokenVerifier } from './bearer-token.verifier';
 import { bearerAuthMiddleware, principalOf, sendInsufficientScope, type BearerRequest } from './bearer-auth.middleware';
 import { protectedResourceMetadataUrl, publicBaseUrl } from './public-base-url';
 
@@ -109,5 +114,138 @@ describe('bearerAuthMiddleware', () => {
       scopes: ['cs:read', 'cs:write'],
       expiresAt: body.principal.expiresAt,
     });
+  });
+});
+
+/**
+ * Both kinds of token through one middleware, as the MCP endpoint has it: personal access tokens and
+ * JWTs of the configured authorization server (a local key set here; the remote one is e2e).
+ */
+describe('bearerAuthMiddleware with personal access tokens and JWTs', () => {
+  const ISSUER = 'https://login.example.com';
+  let t: AdminCommandsHarness;
+  let server: Server;
+  let base: string;
+  let metadataUrl: string;
+  let pat: string;
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let keysDown = false;
+
+  beforeAll(async () => {
+    t = await startAdminCommands(new SqliteEventStore({ filename: ':memory:' }));
+    const personal = new AccessTokenVerifier(t.store);
+    await t.bus.execute(new RegisterUserCommand({ email: 'anna@example.com', name: 'Anna Berg', role: 'csm' }, admin));
+    pat = (await new AccessTokenService(t.store, personal).issue({ email: 'anna@example.com', scopes: 'cs:read', ttl: '1h' }, cli)).token;
+
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const keys = localKeySet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] });
+    const jwt = new JwtAccessTokenVerifier({
+      issuer: ISSUER,
+      keys: (header, token) => {
+        if (keysDown) throw new AuthorizationServerUnavailableError('The authorization server key set cannot be fetched right now');
+        return keys(header, token);
+      },
+      audience: null,
+      users: storeUsers(t.store),
+    });
+    sign = (claims) =>
+      new SignJWT({ iss: ISSUER, email: 'anna@example.com', client_id: 'claude', scope: 'cs:read cs:write', ...claims })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+
+    const app = express();
+    const resourceMetadataUrl = (req: Request) => protectedResourceMetadataUrl(publicBaseUrl({ publicUrl: null }, req), '/mcp');
+    const options = {
+      resourceMetadataUrl,
+      resource: (req: Request) => `${publicBaseUrl({ publicUrl: null }, req)}/mcp`,
+      challengeScope: 'cs:read cs:write',
+      requireAnyScope: ['cs:read', 'cs:write'] as const,
+    };
+    app.use('/mcp', bearerAuthMiddleware(new BearerTokenVerifier(personal, jwt), options));
+    app.use('/pat-only', bearerAuthMiddleware(new BearerTokenVerifier(personal, null), { resourceMetadataUrl }));
+    app.all(['/mcp', '/pat-only'], (req: Request, res: Response) => res.json({ clientId: (req as Request & BearerRequest).auth?.clientId, principal: principalOf(req) }));
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    metadataUrl = `${base}/.well-known/oauth-protected-resource/mcp`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await t.close();
+  });
+
+  const call = (token?: string, path = '/mcp') => fetch(`${base}${path}`, { method: 'POST', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+
+  it('takes a JWT for this resource and a personal access token alike', async () => {
+    const jwtRes = await call(await sign({ aud: `${base}/mcp` }));
+    expect(jwtRes.status).toBe(200);
+    expect(await jwtRes.json()).toMatchObject({ clientId: 'claude', principal: { email: 'anna@example.com', tokenKind: 'oauth_access_token', scopes: ['cs:read', 'cs:write'] } });
+    const patRes = await call(pat);
+    expect(patRes.status).toBe(200);
+    expect(await patRes.json()).toMatchObject({ clientId: expect.stringMatching(/^pat:pat_/), principal: { tokenKind: 'personal_access_token' } });
+  });
+
+  it('refuses a JWT for another audience with invalid_token, asking for the scopes in the challenge', async () => {
+    const token = await sign({ aud: 'https://other.example.com/mcp' });
+    const res = await call(token);
+    expect(res.status).toBe(401);
+    const description = `The access token is meant for another resource: its aud does not list ${base}/mcp`;
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer error="invalid_token", error_description="${description}", scope="cs:read cs:write", resource_metadata="${metadataUrl}"`);
+    const body = await res.text();
+    expect(JSON.parse(body)).toEqual({ error: 'invalid_token', error_description: description });
+    expect(body).not.toContain(token);
+  });
+
+  it('challenges a request without a token with resource_metadata and scope', async () => {
+    const res = await call();
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${metadataUrl}", scope="cs:read cs:write"`);
+  });
+
+  it('answers 403 insufficient_scope for a token good for neither reading nor writing', async () => {
+    const res = await call(await sign({ aud: `${base}/mcp`, scope: 'openid profile' }));
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="cs:read", resource_metadata="${metadataUrl}"`);
+    expect(await res.json()).toEqual({ error: 'insufficient_scope', error_description: 'This needs the cs:read scope, which the access token does not have' });
+  });
+
+  it('refuses a token in the query string, even beside a valid header', async () => {
+    const token = await sign({ aud: `${base}/mcp` });
+    for (const query of [`access_token=${token}`, `x=1&access_token=${token}`, `%61ccess_token=${token}`, 'access_token']) {
+      const res = await fetch(`${base}/mcp?${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(400);
+      const description = 'Access tokens are not accepted in the URL query (they end up in logs); send Authorization: Bearer <token> instead';
+      expect(res.headers.get('www-authenticate')).toBe(`Bearer error="invalid_request", error_description="${description}", resource_metadata="${metadataUrl}"`);
+      const body = await res.text();
+      expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: description });
+      expect(body).not.toContain(token);
+    }
+    expect((await fetch(`${base}/mcp?session=1`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  it('says so when JWTs are not accepted at all', async () => {
+    const res = await call(await sign({ aud: `${base}/mcp` }), '/pat-only');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'This server accepts no JWT access tokens (no authorization server is configured); use a csmcp personal access token',
+    });
+    expect((await call(pat, '/pat-only')).status).toBe(200);
+  });
+
+  it('answers 503 when the authorization server keys cannot be had', async () => {
+    const token = await sign({ aud: `${base}/mcp`, jti: 'fresh' });
+    keysDown = true;
+    try {
+      const res = await call(token);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'The access token cannot be checked right now; try again in a moment' });
+    } finally {
+      keysDown = false;
+    }
   });
 });

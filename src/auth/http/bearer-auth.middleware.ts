@@ -1,12 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StoreUnavailableError } from '@csmcp/event-store';
-import type { Principal } from '../principal';
+import { AuthorizationServerUnavailableError } from '../jwt/jwt-rejected.error';
+import { hasScope, type Principal, type Scope } from '../principal';
 import { InvalidTokenError } from '../tokens/invalid-token.error';
+import type { TokenVerifier } from './bearer-token.verifier';
+
+export type { TokenVerifier } from './bearer-token.verifier';
 
 /** The parts of an express request the middleware uses; it sets `auth` (the MCP SDK reads it from there). */
 export interface BearerRequest {
   readonly headers: IncomingHttpHeaders;
+  /** The path and query the request was sent to (a token in the query is refused). */
+  readonly url?: string;
   auth?: AuthInfo;
 }
 
@@ -22,12 +28,20 @@ export type Next = (error?: unknown) => void;
 export interface BearerAuthOptions<Req extends BearerRequest> {
   /** The Protected Resource Metadata URL to name in challenges, e.g. from publicBaseUrl + protectedResourceMetadataUrl. */
   readonly resourceMetadataUrl: (req: Req) => string;
+  /**
+   * The URL of the resource the request is addressed to (e.g. https://csmcp.example.com/mcp): JWT
+   * access tokens must list it in `aud`. Without it only verifiers that need no audience work.
+   */
+  readonly resource?: (req: Req) => string;
+  /** The scopes to ask for in 401 challenges (`scope="cs:read cs:write"`), for clients that sign in. */
+  readonly challengeScope?: string;
+  /**
+   * A valid token must hold at least one of these, else 403 insufficient_scope naming the first
+   * (e.g. the MCP endpoint: cs:read or cs:write to connect at all).
+   */
+  readonly requireAnyScope?: readonly Scope[];
   /** Told about failures that are not the caller's fault (the store is down), for the log. */
   readonly onError?: (error: unknown, req: Req) => void;
-}
-
-export interface TokenVerifier {
-  verify(bearer: string): Promise<Principal>;
 }
 
 /** The principal a request was authenticated as (set by bearerAuthMiddleware), or undefined. */
@@ -45,11 +59,27 @@ export function bearerAuthMiddleware<Req extends BearerRequest, Res extends Bear
   verifier: TokenVerifier,
   options: BearerAuthOptions<Req>,
 ): (req: Req, res: Res, next: Next) => void {
+  const scope: Array<[string, string]> = options.challengeScope ? [['scope', options.challengeScope]] : [];
   return (req, res, next) => {
+    // RFC 6750 §2.3 allows a token in the URI, where it ends up in logs, histories and Referer headers:
+    // csmcp takes tokens only from the Authorization header and says so, whatever else the request holds.
+    if (hasAccessTokenInQuery(req.url)) {
+      challenge(
+        res,
+        400,
+        [
+          ['error', 'invalid_request'],
+          ['error_description', QUERY_TOKEN_REFUSED],
+          ['resource_metadata', options.resourceMetadataUrl(req)],
+        ],
+        { error: 'invalid_request', error_description: QUERY_TOKEN_REFUSED },
+      );
+      return;
+    }
     const header = req.headers.authorization?.trim() ?? '';
     // No credentials (or another scheme): a bare challenge, no error code (RFC 6750 §3.1).
     if (!/^bearer(\s|$)/i.test(header)) {
-      challenge(res, 401, [['resource_metadata', options.resourceMetadataUrl(req)]], {
+      challenge(res, 401, [['resource_metadata', options.resourceMetadataUrl(req)], ...scope], {
         error: 'unauthorized',
         error_description: 'This endpoint needs an access token: send Authorization: Bearer <token>',
       });
@@ -60,19 +90,19 @@ export function bearerAuthMiddleware<Req extends BearerRequest, Res extends Bear
       challenge(
         res,
         401,
-        [
-          ['error', 'invalid_token'],
-          ['error_description', error.message],
-          ['resource_metadata', options.resourceMetadataUrl(req)],
-        ],
+        [['error', 'invalid_token'], ['error_description', error.message], ...scope, ['resource_metadata', options.resourceMetadataUrl(req)]],
         { error: 'invalid_token', error_description: error.message },
       );
     if (!match) return failed(new InvalidTokenError('malformed'));
-    verifier.verify(match[1]).then(
+    const context = options.resource ? { resource: options.resource(req) } : undefined;
+    verifier.verify(match[1], context).then(
       (principal) => {
+        const needed = options.requireAnyScope;
+        if (needed && needed.length > 0 && !needed.some((s) => hasScope(principal, s)))
+          return sendInsufficientScope(res, needed[0], options.resourceMetadataUrl(req));
         req.auth = {
           token: match[1],
-          clientId: principal.integrationId ?? `pat:${principal.tokenId}`,
+          clientId: principal.integrationId ?? `${principal.tokenKind === 'personal_access_token' ? 'pat' : 'jwt'}:${principal.tokenId}`,
           scopes: [...principal.scopes],
           ...(principal.expiresAt !== null ? { expiresAt: principal.expiresAt } : {}),
           extra: { principal },
@@ -82,7 +112,7 @@ export function bearerAuthMiddleware<Req extends BearerRequest, Res extends Bear
       (error: unknown) => {
         if (error instanceof InvalidTokenError) return failed(error);
         options.onError?.(error, req);
-        const unavailable = error instanceof StoreUnavailableError;
+        const unavailable = error instanceof StoreUnavailableError || error instanceof AuthorizationServerUnavailableError;
         if (unavailable) res.setHeader('Retry-After', '1');
         res.setHeader('Cache-Control', 'no-store');
         res.status(unavailable ? 503 : 500).json({
@@ -106,6 +136,19 @@ export function sendInsufficientScope(res: BearerResponse, scope: string, resour
     ],
     { error: 'insufficient_scope', error_description: `This needs the ${scope} scope, which the access token does not have` },
   );
+}
+
+const QUERY_TOKEN_REFUSED = 'Access tokens are not accepted in the URL query (they end up in logs); send Authorization: Bearer <token> instead';
+
+/** Whether the query string has an access_token parameter (RFC 6750 §2.3), however it is encoded. */
+function hasAccessTokenInQuery(url: string | undefined): boolean {
+  const at = url?.indexOf('?') ?? -1;
+  if (at < 0) return false;
+  try {
+    return new URLSearchParams(url!.slice(at + 1)).has('access_token');
+  } catch {
+    return /(^|&)access_token(=|&|$)/i.test(url!.slice(at + 1));
+  }
 }
 
 function challenge(res: BearerResponse, status: number, params: Array<[string, string]>, body: { error: string; error_description: string }): void {

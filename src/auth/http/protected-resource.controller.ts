@@ -54,7 +54,8 @@ export class ProtectedResourceController {
     const base = publicBaseUrl(this.config, req);
     return {
       resource: `${base}${resourcePath}`,
-      authorization_servers: [base],
+      // The external authorization server when one is configured (OAUTH_ISSUER), else csmcp itself.
+      authorization_servers: [this.config.oauth?.issuer ?? base],
       scopes_supported: [...SCOPES],
       bearer_methods_supported: ['header'],
       resource_name: 'csmcp',

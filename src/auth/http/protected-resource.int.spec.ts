@@ -57,4 +57,15 @@ describe('Protected Resource Metadata (RFC 9728)', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, OPTIONS');
   });
+
+  it('names the external authorization server when OAUTH_ISSUER is set', async () => {
+    const { url } = await serve({ OAUTH_ISSUER: 'https://login.example.com/realms/cs', OAUTH_JWKS_URL: 'https://login.example.com/realms/cs/certs' });
+    for (const [path, resource] of [
+      ['/.well-known/oauth-protected-resource/mcp', '/mcp'],
+      ['/.well-known/oauth-protected-resource/v1/ds-mcp/mcp', '/v1/ds-mcp/mcp'],
+    ]) {
+      const body = (await (await fetch(`${url}${path}`)).json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ resource: `${url}${resource}`, authorization_servers: ['https://login.example.com/realms/cs'] });
+    }
+  });
 });
