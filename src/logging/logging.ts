@@ -28,10 +28,17 @@ export function loggingParams(level: LogLevel, destination: 'stdout' | 'stderr')
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: redactUrlSecrets(req.url),
           remoteAddress: req.remoteAddress,
         }),
       },
     },
   };
+}
+
+/** Query parameters that carry secrets (a token in the URL is refused, but the request is still logged). */
+const SECRET_PARAMS = /([?&](?:access_token|refresh_token|id_token|code|client_secret|token|password)=)[^&#]*/gi;
+
+export function redactUrlSecrets(url: string): string {
+  return typeof url === 'string' ? url.replace(SECRET_PARAMS, '$1[redacted]') : url;
 }

@@ -152,6 +152,10 @@ describe('MCP with JWT access tokens of an external authorization server (csmcp 
       });
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_request"');
     }
+    // The refused request is still logged: without the token.
+    for (let i = 0; i < 200 && !server.logs().includes('?access_token=[redacted]'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(server.logs()).toContain('?access_token=[redacted]');
+    expect(server.logs()).not.toContain(bearer);
   });
 
   it('challenges a request without a token with the metadata URL and the scopes to ask for', async () => {
