@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@csmcp/event-store/sqlite/sqlite-event-store';
+import { PasswordService } from '../../src/auth/passwords/password.service';
 import { AccessTokenVerifier } from '../../src/auth/tokens/access-token.verifier';
 import { InvalidTokenError } from '../../src/auth/tokens/invalid-token.error';
 import { runCli } from '../support/cli';
@@ -41,6 +42,27 @@ describe('csmcp users and tokens (CLI, embedded SQLite)', () => {
       ['anna@example.com', 'csm', false],
       ['root@example.com', 'admin', true],
     ]);
+  }, 60_000);
+
+  it('sets a password later for a user added without one', async () => {
+    const set = await runCli(['users', 'set-password', '--email', 'ANNA@example.com', '--password-stdin', '--json'], env, 'a long enough passphrase\n');
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual([{ user_id: expect.any(String), email: 'anna@example.com', password_set: true }]);
+    const list = await runCli(['users', 'list', '--json'], env);
+    expect((JSON.parse(list.stdout) as Array<Record<string, unknown>>).find((u) => u.email === 'anna@example.com')?.has_password).toBe(true);
+    const reader = new SqliteEventStore({ filename: join(dataDir, 'events.db') });
+    try {
+      const passwords = new PasswordService(reader);
+      expect(await passwords.verify('anna@example.com', 'a long enough passphrase')).toMatchObject({ email: 'anna@example.com' });
+      expect(await passwords.verify('anna@example.com', 'a wrong passphrase!!')).toBeNull();
+    } finally {
+      await reader.close();
+    }
+
+    const unknown = await runCli(['users', 'set-password', '--email', 'nobody@example.com', '--password-stdin'], env, 'a long enough passphrase\n');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('csmcp: --email: there is no user nobody@example.com; add one with csmcp users add\n');
   }, 60_000);
 
   it('issues a token that verifies in another process, lists it without the token, and revokes it', async () => {

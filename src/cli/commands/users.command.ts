@@ -11,6 +11,7 @@ import { DomainError } from '../../customer-success/shared/domain-error';
 import { InputValidationError } from '../../customer-success/write/write-errors';
 import { EVENT_STORE, READ_MODEL_DB } from '../../infrastructure/tokens';
 import { RegisterUserCommand } from '../../users/commands/register-user/register-user.command';
+import { findUserByEmail } from '../../users/user-directory';
 import { USER_ROLES } from '../../users/user.events';
 import { print, withAppContext } from '../context';
 import { UsageError } from '../errors';
@@ -54,6 +55,25 @@ export function registerUsers(program: Command): void {
           [{ user_id: registered.userId, email: registered.email, name: registered.name, role: registered.role, password_set: password !== null }],
           options.json === true,
         );
+      });
+    });
+
+  users
+    .command('set-password')
+    .description('set or replace the password a user signs in with (also finishes a `users add` that stopped before its password)')
+    .requiredOption('--email <email>', 'the user')
+    .requiredOption('--password-stdin', `read the password from stdin (one line of ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters)`)
+    .option('--as <email>', 'the admin the change is recorded as (default: the command line itself)')
+    .option('--json', 'print JSON')
+    .action(async (options: { email: string; as?: string; json?: boolean }) => {
+      const password = await readPasswordFromStdin();
+      await withAppContext(loadConfig(), async (app) => {
+        const store = app.get<EventStore>(EVENT_STORE);
+        const user = await findUserByEmail(store, options.email);
+        if (!user) throw new UsageError(`--email: there is no user ${options.email}; add one with csmcp users add`);
+        const context: AdminContext = { actor: options.as ? await findAdmin(store, options.as) : CLI_ACTOR, toolName: 'users set-password' };
+        await app.get(PasswordService).setPassword(user.userId, password, context);
+        print([{ user_id: user.userId, email: user.email, password_set: true }], options.json === true);
       });
     });
 
