@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
 import { AuthModule } from './auth/auth.module';
+import { OAuthServerModule } from './auth/oauth-server/oauth-server.module';
 import { AnalysisModule } from './customer-success/analysis/analysis.module';
 import { ReferenceDataModule } from './customer-success/companies/commands/reference-data.module';
 import { CustomerSuccessModule } from './customer-success/customer-success.module';
@@ -32,7 +33,7 @@ export class AppModule {
         ReferenceDataModule,
         AnalysisModule,
         AuthModule.forRoot({ server: options.server }),
-        ...(options.server ? [HealthModule, McpModule] : []),
+        ...(options.server ? [OAuthServerModule, HealthModule, McpModule] : []),
       ],
     };
   }

@@ -9,21 +9,43 @@ import { IntegrationService } from './integrations/integration.service';
 import { PasswordService } from './passwords/password.service';
 import { AccessTokenService } from './tokens/access-token.service';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
+import { BuiltInIssuerVerifier } from './oauth-server/built-in-issuer.verifier';
+import { OAuthServer } from './oauth-server/oauth-server';
+import { OAuthStateStore } from './oauth-server/oauth-state.store';
 
 export interface AuthModuleOptions {
   /** The server serves the OAuth discovery documents; one-shot CLI commands only issue and check. */
   readonly server: boolean;
 }
 
+/** The built-in authorization server's state (codes, refresh tokens, grants, keys), opened on first use. */
+const oauthState: Provider = {
+  provide: OAuthStateStore,
+  inject: [APP_CONFIG],
+  useFactory: (config: AppConfig) => OAuthStateStore.forConfig(config),
+};
+
+/** The built-in authorization server (src/auth/oauth-server); its HTTP side is OAuthServerModule. */
+const oauthServer: Provider = {
+  provide: OAuthServer,
+  inject: [APP_CONFIG, EVENT_STORE, OAuthStateStore, IntegrationService, PasswordService],
+  useFactory: (config: AppConfig, store: EventStore, state: OAuthStateStore, integrations: IntegrationService, passwords: PasswordService) =>
+    new OAuthServer({ config, store, state, integrations, passwords }),
+};
+
 /**
  * Any bearer token -> Principal, for the MCP endpoint and the admin API: personal access tokens, and
- * JWT access tokens of the external authorization server when OAUTH_ISSUER is set.
+ * JWT access tokens of the external authorization server when OAUTH_ISSUER is set, else of the
+ * built-in one.
  */
 const bearerTokenVerifier: Provider = {
   provide: BearerTokenVerifier,
-  inject: [APP_CONFIG, EVENT_STORE, AccessTokenVerifier],
-  useFactory: (config: AppConfig, store: EventStore, personal: AccessTokenVerifier) =>
-    new BearerTokenVerifier(personal, config.oauth ? externalIssuerVerifier(config.oauth, store) : null),
+  inject: [APP_CONFIG, EVENT_STORE, AccessTokenVerifier, OAuthStateStore, OAuthServer],
+  useFactory: (config: AppConfig, store: EventStore, personal: AccessTokenVerifier, state: OAuthStateStore, server: OAuthServer) =>
+    new BearerTokenVerifier(
+      personal,
+      config.oauth ? externalIssuerVerifier(config.oauth, store) : new BuiltInIssuerVerifier(store, state, () => server.publicJwks()),
+    ),
 };
 
 /**
@@ -34,7 +56,7 @@ const bearerTokenVerifier: Provider = {
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthModuleOptions): DynamicModule {
-    const providers = [AccessTokenVerifier, bearerTokenVerifier, AccessTokenService, PasswordService, IntegrationService];
+    const providers = [AccessTokenVerifier, oauthState, oauthServer, bearerTokenVerifier, AccessTokenService, PasswordService, IntegrationService];
     return {
       module: AuthModule,
       // One verifier (and its cache) for every door: MCP, and later the admin API.

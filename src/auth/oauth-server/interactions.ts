@@ -1,0 +1,168 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { PasswordService } from '../passwords/password.service';
+import { escapeHtml } from './provider-configuration';
+import type { OAuthStateStore } from './oauth-state.store';
+
+/** Failed sign-ins per account before it is locked, within this window, and for how long. */
+export const LOCKOUT = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
+const MAX_FORM_BYTES = 16 * 1024;
+
+const SCOPE_TEXT: Record<string, string> = {
+  'cs:read': 'read customer-success data you may see',
+  'cs:write': 'change customer-success data in your name',
+  admin: 'administer csmcp (audit, usage, configuration)',
+};
+
+export interface InteractionDeps {
+  readonly passwords: PasswordService;
+  readonly state: OAuthStateStore;
+  /** Keys the CSRF tokens (the provider's cookie key). */
+  readonly csrfKey: string;
+}
+
+/**
+ * csmcp's sign-in and consent pages for oidc-provider's interactions, at /oauth/interaction/:uid.
+ * Every page: CSP with frame-ancestors 'none', no-store, every value HTML-escaped. Every POST carries a
+ * CSRF token bound to the interaction (HMAC of its uid); the interaction itself is bound to the
+ * browser by the provider's cookie, which interactionDetails checks.
+ */
+export async function handleInteraction(provider: Provider, deps: InteractionDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const match = /^\/oauth\/interaction\/([A-Za-z0-9_-]{1,100})(?:\/(login|confirm|abort))?$/.exec(path);
+  if (!match) return page(res, 404, 'Not found', '<p>There is no such page.</p>');
+  const [, uid, action] = match;
+  let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    return page(res, 400, 'Sign-in expired', '<p>This sign-in has expired or was opened in another browser. Go back to the application and connect again.</p>');
+  }
+  if (details.uid !== uid) return page(res, 400, 'Sign-in expired', '<p>This sign-in does not match this browser. Go back to the application and connect again.</p>');
+  const csrf = csrfToken(deps.csrfKey, uid);
+
+  if (req.method === 'GET' && action === undefined) {
+    if (details.prompt.name === 'login') return signInPage(res, uid, csrf, null, 200);
+    return consentPage(provider, res, uid, csrf, details);
+  }
+  if (req.method !== 'POST' || action === undefined) return page(res, 405, 'Not allowed', '<p>Use the form.</p>');
+
+  let form: URLSearchParams;
+  try {
+    form = await readForm(req);
+  } catch {
+    return page(res, 400, 'Bad request', '<p>The form could not be read.</p>');
+  }
+  if (!csrfMatches(csrf, form.get('csrf'))) return page(res, 403, 'Forbidden', '<p>The form is stale or was not sent from this page. Reload it and try again.</p>');
+
+  if (action === 'abort') {
+    return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user did not allow access' }, { mergeWithLastSubmission: false });
+  }
+  if (action === 'login') {
+    if (details.prompt.name !== 'login') return page(res, 400, 'Bad request', '<p>You are signed in already.</p>');
+    const email = (form.get('email') ?? '').trim().toLowerCase().slice(0, 320);
+    const password = form.get('password') ?? '';
+    const account = `email:${email}`;
+    if (await deps.state.lockedUntil(account))
+      return signInPage(res, uid, csrf, 'Too many failed sign-ins for this account. Wait 15 minutes, or ask an admin to reset the password.', 429);
+    const user = email && password ? await deps.passwords.verify(email, password) : null;
+    if (!user) {
+      await deps.state.recordFailure(account, LOCKOUT.maxFailures, LOCKOUT.windowMs, LOCKOUT.lockMs);
+      return signInPage(res, uid, csrf, 'The email or password is wrong.', 401);
+    }
+    await deps.state.clearFailures(account);
+    return provider.interactionFinished(req, res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
+  }
+  // confirm
+  if (details.prompt.name !== 'consent') return page(res, 400, 'Bad request', '<p>There is nothing to allow.</p>');
+  const accountId = details.session?.accountId;
+  if (!accountId) return page(res, 400, 'Bad request', '<p>Sign in first.</p>');
+  const grant = details.grantId
+    ? (await provider.Grant.find(details.grantId))!
+    : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+  // cs:* are configured scopes, so they are OIDC scopes too: both must be granted (decision record, pitfall 5).
+  if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  const grantId = await grant.save();
+  return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+function csrfToken(key: string, uid: string): string {
+  return createHmac('sha256', key).update(`csrf\0${uid}`).digest('base64url');
+}
+
+function csrfMatches(expected: string, presented: string | null): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(presented);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) throw new Error('not a form');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) throw new Error('form too large');
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function signInPage(res: ServerResponse, uid: string, csrf: string, error: string | null, status: number): void {
+  const action = `/oauth/interaction/${encodeURIComponent(uid)}`;
+  page(
+    res,
+    status,
+    'Sign in to csmcp',
+    `${error ? `<p role="alert" class="error">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="${escapeHtml(`${action}/login`)}">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label>Email <input type="email" name="email" autocomplete="username" required autofocus></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<button type="submit">Sign in</button>
+</form>
+<form method="post" action="${escapeHtml(`${action}/abort`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Cancel</button></form>`,
+  );
+}
+
+async function consentPage(provider: Provider, res: ServerResponse, uid: string, csrf: string, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
+  const client = await provider.Client.find(String(details.params.client_id));
+  const name = client?.clientName ?? String(details.params.client_id);
+  let redirectHost = '';
+  try {
+    redirectHost = new URL(String(details.params.redirect_uri)).host;
+  } catch {
+    redirectHost = String(details.params.redirect_uri ?? '');
+  }
+  const scopes = String(details.params.scope ?? '')
+    .split(' ')
+    .filter((s) => s in SCOPE_TEXT);
+  const action = `/oauth/interaction/${encodeURIComponent(uid)}`;
+  page(
+    res,
+    200,
+    'Allow access?',
+    `<p><strong class="client">${escapeHtml(name)}</strong> asks to access csmcp as you.</p>
+<p>It will return to <strong class="redirect-host">${escapeHtml(redirectHost)}</strong>.</p>
+<ul class="scopes">${scopes.map((s) => `<li><code>${escapeHtml(s)}</code>: ${escapeHtml(SCOPE_TEXT[s])}</li>`).join('')}</ul>
+<form method="post" action="${escapeHtml(`${action}/confirm`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Allow</button></form>
+<form method="post" action="${escapeHtml(`${action}/abort`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Deny</button></form>`,
+  );
+}
+
+function page(res: ServerResponse, status: number, title: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>
+<body><main><h1>${escapeHtml(title)}</h1>
+${body}
+</main></body></html>`);
+}

@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { EventStore } from '@csmcp/event-store';
+import type { AppConfig } from '../../config/config';
+import type { IntegrationService } from '../integrations/integration.service';
+import type { PasswordService } from '../passwords/password.service';
+import { publicBaseUrl, type RequestLike } from '../http/public-base-url';
+import { handleInteraction } from './interactions';
+import type { OAuthStateStore } from './oauth-state.store';
+import { buildProvider, INTERACTION_PATH, OAUTH_ROUTES } from './provider-configuration';
+import { SigningKeys } from './signing-keys';
+
+/** The paths Copilot Studio's manual setup asks for, and where they lead. */
+export const OAUTH_ALIASES: Readonly<Record<string, string>> = {
+  '/v1/authorize': OAUTH_ROUTES.authorization,
+  '/v1/users/oauth/access/token': OAUTH_ROUTES.token,
+};
+const MAX_ISSUERS = 16;
+/** DCR: registrations per client address and hour. */
+export const REGISTRATIONS_PER_HOUR = 20;
+
+type Req = IncomingMessage & RequestLike & { originalUrl?: string; baseUrl?: string };
+
+export interface OAuthServerDeps {
+  readonly config: AppConfig;
+  readonly store: EventStore;
+  readonly state: OAuthStateStore;
+  readonly integrations: IntegrationService;
+  readonly passwords: PasswordService;
+}
+
+/**
+ * csmcp's built-in authorization server: one oidc-provider per issuer (csmcp's public base URL; one
+ * when PUBLIC_URL is set), built on first use with the shared keys and state. `handle` takes the
+ * requests that are the provider's (and its aliases, the metadata and the interaction pages) and
+ * says false for anything else.
+ */
+export class OAuthServer {
+  private readonly providers = new Map<string, Promise<Provider>>();
+  private readonly keys: SigningKeys;
+  private readonly registrations = new Map<string, number[]>();
+
+  constructor(private readonly deps: OAuthServerDeps) {
+    this.keys = new SigningKeys(deps.state);
+  }
+
+  /** The public half of the signing keys (the resource server's key set). */
+  async publicJwks() {
+    return (await this.keys.get()).publicJwks;
+  }
+
+  provider(issuer: string): Promise<Provider> {
+    let provider = this.providers.get(issuer);
+    if (!provider) {
+      if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value as string);
+      provider = this.keys.get().then(async (keys) => buildProvider(issuer, { store: this.deps.store, state: this.deps.state, integrations: this.deps.integrations, keys }));
+      provider.catch(() => this.providers.delete(issuer));
+      this.providers.set(issuer, provider);
+    }
+    return provider;
+  }
+
+  /** Whether the request is the authorization server's; then it is answered. */
+  async handle(req: Req, res: ServerResponse): Promise<boolean> {
+    const url = req.originalUrl ?? req.url ?? '/';
+    const at = url.indexOf('?');
+    const path = at < 0 ? url : url.slice(0, at);
+    const query = at < 0 ? '' : url.slice(at);
+    const target = OAUTH_ALIASES[path] ?? path;
+    const interaction = target === INTERACTION_PATH || target.startsWith(`${INTERACTION_PATH}/`);
+    const ours =
+      interaction || target.startsWith('/oauth/') || target === '/.well-known/oauth-authorization-server' || target === '/.well-known/openid-configuration';
+    if (!ours) return false;
+
+    const base = publicBaseUrl(this.deps.config, req);
+    const provider = await this.provider(base);
+    if (interaction) {
+      await handleInteraction(provider, { passwords: this.deps.passwords, state: this.deps.state, csrfKey: (await this.keys.get()).cookieKeys[0] }, req, res, target);
+      return true;
+    }
+    if (target === OAUTH_ROUTES.registration && req.method === 'POST' && !this.registrationAllowed(req.socket.remoteAddress ?? '')) {
+      res.statusCode = 429;
+      res.setHeader('Retry-After', '3600');
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(JSON.stringify({ error: 'invalid_request', error_description: `Too many client registrations from this address; at most ${REGISTRATIONS_PER_HOUR} an hour` }));
+      return true;
+    }
+    // The provider builds its URLs from these (proxy mode): they are set from csmcp's own idea of its
+    // public URL, never taken from the client (decision record, pitfall 3).
+    const publicUrl = new URL(base);
+    req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+    req.headers['x-forwarded-host'] = publicUrl.host;
+    delete req.headers['x-forwarded-for'];
+    delete req.headers['x-forwarded-port'];
+    req.url = target + query;
+    req.originalUrl = target + query;
+    req.baseUrl = '';
+    await provider.callback()(req, res);
+    return true;
+  }
+
+  private registrationAllowed(address: string): boolean {
+    const now = Date.now();
+    const recent = (this.registrations.get(address) ?? []).filter((t) => t > now - 3_600_000);
+    if (recent.length >= REGISTRATIONS_PER_HOUR) return false;
+    recent.push(now);
+    this.registrations.set(address, recent);
+    if (this.registrations.size > 10_000) this.registrations.delete(this.registrations.keys().next().value as string);
+    return true;
+  }
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OAuthStateStore } from './oauth-state.store';
+import { SigningKeys } from './signing-keys';
+
+/** The built-in authorization server's state on SQLite (the file csmcp uses without DATABASE_URL). */
+describe('OAuthStateStore (SQLite)', () => {
+  let dir: string;
+  let store: OAuthStateStore;
+  const config = () => ({ dataDir: join(dir, 'data'), readModels: { kind: 'sqlite' as const, filename: join(dir, 'data', 'read-models.db') } });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'csmcp-oauth-state-'));
+    store = OAuthStateStore.forConfig(config());
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets exactly one of many concurrent consumes win', async () => {
+    await store.upsert('AuthorizationCode', 'code-1', { grantId: 'g1', kind: 'AuthorizationCode' }, 60);
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.consume('AuthorizationCode', 'code-1')));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.find('AuthorizationCode', 'code-1')).toEqual({ payload: { grantId: 'g1', kind: 'AuthorizationCode' }, consumed: true });
+  });
+
+  it('forgets expired entries and everything of a revoked grant', async () => {
+    let now = 1_000_000;
+    store.now = () => now;
+    await store.upsert('RefreshToken', 'rt-1', { grantId: 'g1' }, 60);
+    await store.upsert('RefreshToken', 'rt-2', { grantId: 'g2' }, 60);
+    await store.upsert('Session', 's-1', { uid: 'u-1' }, 10);
+    expect(await store.findByUid('Session', 'u-1')).toBeDefined();
+    now += 10_000;
+    expect(await store.findByUid('Session', 'u-1')).toBeUndefined();
+    expect(await store.grantRevoked('g1')).toBe(false);
+    await store.revokeGrant('g1');
+    expect(await store.find('RefreshToken', 'rt-1')).toBeUndefined();
+    expect(await store.find('RefreshToken', 'rt-2')).toBeDefined();
+    expect(await store.grantRevoked('g1')).toBe(true);
+    // A token of a revoked grant written afterwards is not found either.
+    await store.upsert('RefreshToken', 'rt-3', { grantId: 'g1' }, 60);
+    expect(await store.find('RefreshToken', 'rt-3')).toBeUndefined();
+  });
+
+  it('shows a revocation made by another instance', async () => {
+    const other = OAuthStateStore.forConfig(config());
+    try {
+      await store.upsert('Grant', 'g9', { accountId: 'u' }, 60);
+      expect(await other.grantRevoked('g9', false)).toBe(false);
+      await store.revokeGrant('g9');
+      expect(await other.grantRevoked('g9', false)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('generates the signing and cookie keys once and shares them (file mode 0600)', async () => {
+    const other = OAuthStateStore.forConfig(config());
+    try {
+      const [a, b] = await Promise.all([new SigningKeys(store).get(), new SigningKeys(other).get()]);
+      expect(a).toEqual(b);
+      expect(a.privateJwks.keys).toHaveLength(1);
+      expect(a.privateJwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', d: expect.any(String) });
+      expect(a.publicJwks.keys[0]).not.toHaveProperty('d');
+      expect(a.publicJwks.keys[0].kid).toBe(a.privateJwks.keys[0].kid);
+      expect(statSync(join(dir, 'data', 'oauth.db')).mode & 0o777).toBe(0o600);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('locks an account after repeated failures, and a success clears the count', async () => {
+    let now = 5_000_000;
+    store.now = () => now;
+    for (let i = 0; i < 4; i++) await store.recordFailure('email:a@example.com', 5, 60_000, 300_000);
+    expect(await store.lockedUntil('email:a@example.com')).toBeNull();
+    await store.recordFailure('email:a@example.com', 5, 60_000, 300_000);
+    expect(await store.lockedUntil('email:a@example.com')).toBe(now + 300_000);
+    expect(await store.lockedUntil('email:b@example.com')).toBeNull();
+    now += 300_001;
+    expect(await store.lockedUntil('email:a@example.com')).toBeNull();
+    await store.recordFailure('email:a@example.com', 5, 60_000, 300_000);
+    await store.clearFailures('email:a@example.com');
+    for (let i = 0; i < 4; i++) await store.recordFailure('email:a@example.com', 5, 60_000, 300_000);
+    expect(await store.lockedUntil('email:a@example.com')).toBeNull();
+  });
+});

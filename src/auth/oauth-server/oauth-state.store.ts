@@ -1,0 +1,210 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PostgresReadModelDatabase, SqliteReadModelDatabase, type ReadModelDatabase } from '@csmcp/projections';
+import type { AppConfig } from '../../config/config';
+
+/**
+ * The built-in authorization server's state, in a SQL database every instance shares: the SQLite file
+ * `oauth.db` beside the events (mode 0600), or the PostgreSQL schema of the read models. Holds
+ * oidc-provider's models (codes, refresh tokens, grants, DCR clients, sessions, interactions) as JSON
+ * by (model, id), the revoked grants the MCP endpoint checks, the signing and cookie keys, and the
+ * sign-in failure counters. Codes and refresh tokens are single-use: `consume` is one conditional
+ * UPDATE, so of two concurrent redemptions exactly one wins (the database decides, not the process).
+ * It is operational state, not business data: each consent is still only here (see the decision record).
+ */
+export interface StoredModel {
+  readonly payload: Record<string, unknown>;
+  readonly consumed: boolean;
+}
+
+const DDL = (dialect: 'sqlite' | 'postgres') => `
+CREATE TABLE IF NOT EXISTS oauth_models (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  grant_id TEXT,
+  uid TEXT,
+  expires_at BIGINT,
+  consumed_at BIGINT,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS oauth_models_grant ON oauth_models (grant_id);
+CREATE INDEX IF NOT EXISTS oauth_models_uid ON oauth_models (model, uid);
+CREATE TABLE IF NOT EXISTS oauth_revoked_grants (
+  grant_id TEXT PRIMARY KEY,
+  revoked_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oauth_keys (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oauth_signin_failures (
+  account TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  first_failure_at BIGINT NOT NULL,
+  locked_until BIGINT
+)${dialect === 'postgres' ? '' : ''}`;
+
+/** What a grant revocation looks like to a resource server check; kept ≤ 1 s per process. */
+const REVOKED_CACHE_MS = 1_000;
+
+export class OAuthStateStore {
+  private db: ReadModelDatabase | null = null;
+  private ready: Promise<void> | null = null;
+  private readonly revokedCache = new Map<string, { revoked: boolean; until: number }>();
+  /** The clock (ms), replaceable in tests. */
+  now: () => number = Date.now;
+
+  /** `open` builds the database on first use, so commands that never touch OAuth never open it. */
+  constructor(private readonly open: () => ReadModelDatabase) {}
+
+  static forConfig(config: Pick<AppConfig, 'readModels' | 'dataDir'>): OAuthStateStore {
+    return new OAuthStateStore(() => {
+      if (config.readModels.kind === 'postgres')
+        return new PostgresReadModelDatabase({ connectionString: config.readModels.connectionString, schema: config.readModels.schema, poolSize: 4 });
+      if (!existsSync(config.dataDir)) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      const filename = join(config.dataDir, 'oauth.db');
+      const db = new SqliteReadModelDatabase({ filename });
+      // Private signing keys live here: readable by csmcp's user only.
+      chmodSync(filename, 0o600);
+      return db;
+    });
+  }
+
+  private async database(): Promise<ReadModelDatabase> {
+    if (!this.ready) {
+      this.db = this.open();
+      const db = this.db;
+      this.ready = db.exec(DDL(db.dialect));
+    }
+    await this.ready;
+    return this.db!;
+  }
+
+  async upsert(model: string, id: string, payload: Record<string, unknown>, expiresInSeconds: number | undefined): Promise<void> {
+    const db = await this.database();
+    const expiresAt = expiresInSeconds ? this.now() + expiresInSeconds * 1000 : null;
+    const grantId = typeof payload.grantId === 'string' ? payload.grantId : null;
+    const uid = typeof payload.uid === 'string' ? payload.uid : null;
+    await db.run(
+      `INSERT INTO oauth_models (model, id, payload, grant_id, uid, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, NULL)
+       ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid, expires_at = excluded.expires_at`,
+      [model, id, JSON.stringify(payload), grantId, uid, expiresAt],
+    );
+  }
+
+  async find(model: string, id: string): Promise<StoredModel | undefined> {
+    return this.findBy(model, 'id', id);
+  }
+
+  async findByUid(model: string, uid: string): Promise<StoredModel | undefined> {
+    return this.findBy(model, 'uid', uid);
+  }
+
+  private async findBy(model: string, column: 'id' | 'uid', value: string): Promise<StoredModel | undefined> {
+    const db = await this.database();
+    const row = await db.get<{ payload: string; expires_at: number | string | null; consumed_at: number | string | null; grant_id: string | null }>(
+      `SELECT payload, expires_at, consumed_at, grant_id FROM oauth_models WHERE model = ? AND ${column} = ?`,
+      [model, value],
+    );
+    if (!row) return undefined;
+    if (row.expires_at !== null && Number(row.expires_at) <= this.now()) return undefined;
+    // A code or refresh token of a revoked grant is gone, even if its row was written after the revocation.
+    if (row.grant_id !== null && model !== 'Grant' && (await this.grantRevoked(row.grant_id, false))) return undefined;
+    return { payload: JSON.parse(row.payload) as Record<string, unknown>, consumed: row.consumed_at !== null };
+  }
+
+  /** Marks it used; false when it was used already (another request won). One conditional UPDATE. */
+  async consume(model: string, id: string): Promise<boolean> {
+    const db = await this.database();
+    const { changes } = await db.run('UPDATE oauth_models SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL', [this.now(), model, id]);
+    return changes === 1;
+  }
+
+  async destroy(model: string, id: string): Promise<void> {
+    const db = await this.database();
+    await db.run('DELETE FROM oauth_models WHERE model = ? AND id = ?', [model, id]);
+  }
+
+  /** Every code, refresh token and grant of it goes, and the grant's JWT access tokens are refused from now on. */
+  async revokeGrant(grantId: string): Promise<void> {
+    const db = await this.database();
+    await db.transaction(async (tx) => {
+      await tx.run('INSERT INTO oauth_revoked_grants (grant_id, revoked_at) VALUES (?, ?) ON CONFLICT (grant_id) DO NOTHING', [grantId, this.now()]);
+      await tx.run('DELETE FROM oauth_models WHERE grant_id = ?', [grantId]);
+    });
+    this.revokedCache.set(grantId, { revoked: true, until: Number.MAX_SAFE_INTEGER });
+  }
+
+  /** Whether the grant was revoked (cached ≤ 1 s; a revocation made in another instance shows within that). */
+  async grantRevoked(grantId: string, cached = true): Promise<boolean> {
+    const hit = this.revokedCache.get(grantId);
+    if (cached && hit && hit.until > this.now()) return hit.revoked;
+    const db = await this.database();
+    const revoked = (await db.get('SELECT 1 AS x FROM oauth_revoked_grants WHERE grant_id = ?', [grantId])) !== undefined;
+    if (this.revokedCache.size >= 10_000) this.revokedCache.delete(this.revokedCache.keys().next().value as string);
+    this.revokedCache.set(grantId, { revoked, until: revoked ? Number.MAX_SAFE_INTEGER : this.now() + REVOKED_CACHE_MS });
+    return revoked;
+  }
+
+  /** The value stored under `name`, creating it with `create()` if there is none; every instance gets the first one written. */
+  async keyValue(name: string, create: () => Promise<string>): Promise<string> {
+    const db = await this.database();
+    const existing = await db.get<{ value: string }>('SELECT value FROM oauth_keys WHERE name = ?', [name]);
+    if (existing) return existing.value;
+    const value = await create();
+    await db.run('INSERT INTO oauth_keys (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING', [name, value, this.now()]);
+    const row = await db.get<{ value: string }>('SELECT value FROM oauth_keys WHERE name = ?', [name]);
+    return row!.value;
+  }
+
+  /** Sign-in lockout: when the account is locked until (ms), or null. */
+  async lockedUntil(account: string): Promise<number | null> {
+    const db = await this.database();
+    const row = await db.get<{ locked_until: number | string | null }>('SELECT locked_until FROM oauth_signin_failures WHERE account = ?', [account]);
+    const until = row?.locked_until == null ? null : Number(row.locked_until);
+    return until !== null && until > this.now() ? until : null;
+  }
+
+  /** Counts a failed sign-in; after `max` within `windowMs` the account is locked for `lockMs`. */
+  async recordFailure(account: string, max: number, windowMs: number, lockMs: number): Promise<void> {
+    const db = await this.database();
+    const now = this.now();
+    await db.transaction(async (tx) => {
+      const row = await tx.get<{ failures: number; first_failure_at: number | string }>('SELECT failures, first_failure_at FROM oauth_signin_failures WHERE account = ?', [account]);
+      const fresh = !row || Number(row.first_failure_at) + windowMs <= now;
+      const failures = fresh ? 1 : Number(row.failures) + 1;
+      const first = fresh ? now : Number(row.first_failure_at);
+      const lockedUntil = failures >= max ? now + lockMs : null;
+      await tx.run(
+        `INSERT INTO oauth_signin_failures (account, failures, first_failure_at, locked_until) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account) DO UPDATE SET failures = excluded.failures, first_failure_at = excluded.first_failure_at, locked_until = excluded.locked_until`,
+        [account, lockedUntil !== null ? 0 : failures, lockedUntil !== null ? now : first, lockedUntil],
+      );
+    });
+  }
+
+  async clearFailures(account: string): Promise<void> {
+    const db = await this.database();
+    await db.run('DELETE FROM oauth_signin_failures WHERE account = ?', [account]);
+  }
+
+  /** Drops expired rows. */
+  async sweep(): Promise<void> {
+    const db = await this.database();
+    await db.run('DELETE FROM oauth_models WHERE expires_at IS NOT NULL AND expires_at <= ?', [this.now()]);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  async close(): Promise<void> {
+    if (!this.db) return;
+    await this.ready?.catch(() => undefined);
+    await this.db.close();
+    this.db = null;
+    this.ready = null;
+  }
+}
