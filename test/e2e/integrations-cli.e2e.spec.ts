@@ -26,9 +26,14 @@ describe('csmcp integrations (CLI, embedded SQLite)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** Past what the server process may have cached of a client (≤ 1 s). */
+  /**
+   * Past what the server process may have cached of a client (≤ 1 s). The fake clock only moves
+   * forward: a CLI run shorter than a second must not land it before an entry cached at the last step.
+   */
+  let fakeNow = 0;
   const later = () => {
-    const at = Date.now() + 1_001;
+    fakeNow = Math.max(Date.now(), fakeNow) + 1_001;
+    const at = fakeNow;
     server.now = () => at;
   };
 
