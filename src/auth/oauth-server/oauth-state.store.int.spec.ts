@@ -1,22 +1,35 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DATABASE_URL, dropSchema, freshSchemaName } from '../../../libs/projections/test/support/postgres';
 import { OAuthStateStore } from './oauth-state.store';
 import { SigningKeys } from './signing-keys';
 
-/** The built-in authorization server's state on SQLite (the file csmcp uses without DATABASE_URL). */
-describe('OAuthStateStore (SQLite)', () => {
+/**
+ * The built-in authorization server's state on SQLite (the file `oauth.db` csmcp uses without
+ * DATABASE_URL) and on PostgreSQL (the read models' schema; a fresh one per test, dropped after).
+ */
+describe.each(['sqlite', 'postgres'] as const)('OAuthStateStore (%s)', (kind) => {
   let dir: string;
+  let schema: string;
   let store: OAuthStateStore;
-  const config = () => ({ dataDir: join(dir, 'data'), readModels: { kind: 'sqlite' as const, filename: join(dir, 'data', 'read-models.db') } });
+  const config = () => ({
+    dataDir: join(dir, 'data'),
+    readModels:
+      kind === 'sqlite'
+        ? { kind: 'sqlite' as const, filename: join(dir, 'data', 'read-models.db') }
+        : { kind: 'postgres' as const, connectionString: DATABASE_URL, schema },
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'csmcp-oauth-state-'));
+    schema = freshSchemaName('oauth_state');
     store = OAuthStateStore.forConfig(config());
   });
   afterEach(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+    if (kind === 'postgres') await dropSchema(schema);
   });
 
   it('lets exactly one of many concurrent consumes win', async () => {
@@ -24,6 +37,19 @@ describe('OAuthStateStore (SQLite)', () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => store.consume('AuthorizationCode', 'code-1')));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.find('AuthorizationCode', 'code-1')).toEqual({ payload: { grantId: 'g1', kind: 'AuthorizationCode' }, consumed: true });
+  });
+
+  it('lets exactly one consume win across instances (two processes sharing the database)', async () => {
+    const other = OAuthStateStore.forConfig(config());
+    try {
+      for (let i = 0; i < 10; i++) {
+        await store.upsert('RefreshToken', `rt-${i}`, { grantId: 'g1' }, 60);
+        const results = await Promise.all([store, other, store, other].map((s) => s.consume('RefreshToken', `rt-${i}`)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   it('forgets expired entries and everything of a revoked grant', async () => {
@@ -57,7 +83,7 @@ describe('OAuthStateStore (SQLite)', () => {
     }
   });
 
-  it('generates the signing and cookie keys once and shares them (file mode 0600)', async () => {
+  it('generates the signing and cookie keys once and shares them (SQLite: file mode 0600)', async () => {
     const other = OAuthStateStore.forConfig(config());
     try {
       const [a, b] = await Promise.all([new SigningKeys(store).get(), new SigningKeys(other).get()]);
@@ -66,7 +92,7 @@ describe('OAuthStateStore (SQLite)', () => {
       expect(a.privateJwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', d: expect.any(String) });
       expect(a.publicJwks.keys[0]).not.toHaveProperty('d');
       expect(a.publicJwks.keys[0].kid).toBe(a.privateJwks.keys[0].kid);
-      expect(statSync(join(dir, 'data', 'oauth.db')).mode & 0o777).toBe(0o600);
+      if (kind === 'sqlite') expect(statSync(join(dir, 'data', 'oauth.db')).mode & 0o777).toBe(0o600);
     } finally {
       await other.close();
     }
@@ -86,5 +112,21 @@ describe('OAuthStateStore (SQLite)', () => {
     await store.clearFailures('email:a@example.com');
     for (let i = 0; i < 4; i++) await store.recordFailure('email:a@example.com', 5, 60_000, 300_000);
     expect(await store.lockedUntil('email:a@example.com')).toBeNull();
+  });
+
+  it('counts every one of parallel failures, and a failure after the lock does not lift it', async () => {
+    const now = 7_000_000;
+    store.now = () => now;
+    const other = OAuthStateStore.forConfig(config());
+    other.now = () => now;
+    try {
+      await Promise.all(Array.from({ length: 5 }, (_, i) => (i % 2 ? other : store).recordFailure('email:p@example.com', 5, 60_000, 300_000)));
+      expect(await store.lockedUntil('email:p@example.com')).toBe(now + 300_000);
+      // Requests that passed the lock check before the lock was set still fail afterwards.
+      await Promise.all(Array.from({ length: 3 }, () => other.recordFailure('email:p@example.com', 5, 60_000, 300_000)));
+      expect(await store.lockedUntil('email:p@example.com')).toBe(now + 300_000);
+    } finally {
+      await other.close();
+    }
   });
 });

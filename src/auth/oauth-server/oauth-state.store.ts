@@ -46,6 +46,18 @@ CREATE TABLE IF NOT EXISTS oauth_signin_failures (
   locked_until BIGINT
 )${dialect === 'postgres' ? '' : ''}`;
 
+/**
+ * Creates the tables. On PostgreSQL two instances starting at once would race in CREATE TABLE IF NOT
+ * EXISTS (one fails on pg_type's unique index): the DDL runs under a transaction-scoped advisory lock.
+ */
+async function createTables(db: ReadModelDatabase): Promise<void> {
+  if (db.dialect === 'sqlite') return db.exec(DDL('sqlite'));
+  await db.transaction(async (tx) => {
+    await tx.get("SELECT pg_advisory_xact_lock(hashtext('csmcp_oauth_state_ddl')) AS locked");
+    await tx.exec(DDL('postgres'));
+  });
+}
+
 /** What a grant revocation looks like to a resource server check; kept ≤ 1 s per process. */
 const REVOKED_CACHE_MS = 1_000;
 
@@ -74,9 +86,12 @@ export class OAuthStateStore {
 
   private async database(): Promise<ReadModelDatabase> {
     if (!this.ready) {
-      this.db = this.open();
+      this.db ??= this.open();
       const db = this.db;
-      this.ready = db.exec(DDL(db.dialect));
+      this.ready = createTables(db).catch((error: unknown) => {
+        this.ready = null;
+        throw error;
+      });
     }
     await this.ready;
     return this.db!;
@@ -172,15 +187,23 @@ export class OAuthStateStore {
     const db = await this.database();
     const now = this.now();
     await db.transaction(async (tx) => {
-      const row = await tx.get<{ failures: number; first_failure_at: number | string }>('SELECT failures, first_failure_at FROM oauth_signin_failures WHERE account = ?', [account]);
+      // PostgreSQL (READ COMMITTED) would let parallel failures of one account read the same count and
+      // lose all but one; SQLite transactions already take turns (BEGIN IMMEDIATE).
+      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(hashtext(?)) AS locked', [`csmcp_oauth_signin:${account}`]);
+      const row = await tx.get<{ failures: number; first_failure_at: number | string; locked_until: number | string | null }>(
+        'SELECT failures, first_failure_at, locked_until FROM oauth_signin_failures WHERE account = ?',
+        [account],
+      );
       const fresh = !row || Number(row.first_failure_at) + windowMs <= now;
       const failures = fresh ? 1 : Number(row.failures) + 1;
       const first = fresh ? now : Number(row.first_failure_at);
-      const lockedUntil = failures >= max ? now + lockMs : null;
+      // A failure that passed the lock check just before another one set the lock must not lift it.
+      const stillLocked = row?.locked_until != null && Number(row.locked_until) > now ? Number(row.locked_until) : null;
+      const lockedUntil = failures >= max ? now + lockMs : stillLocked;
       await tx.run(
         `INSERT INTO oauth_signin_failures (account, failures, first_failure_at, locked_until) VALUES (?, ?, ?, ?)
          ON CONFLICT (account) DO UPDATE SET failures = excluded.failures, first_failure_at = excluded.first_failure_at, locked_until = excluded.locked_until`,
-        [account, lockedUntil !== null ? 0 : failures, lockedUntil !== null ? now : first, lockedUntil],
+        [account, failures >= max ? 0 : failures, failures >= max ? now : first, lockedUntil],
       );
     });
   }
