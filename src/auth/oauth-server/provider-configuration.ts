@@ -229,9 +229,15 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
   provider.proxy = true;
 
   // Integrations keep only hashes of their secrets (with a rotation grace); DCR clients a SHA-256 here.
-  const clientPrototype = provider.Client.prototype as unknown as { compareClientSecret(actual: string): Promise<boolean>; clientId: string; clientSecret?: string };
-  clientPrototype.compareClientSecret = async function (this: { clientId: string; clientSecret?: string }, actual: string): Promise<boolean> {
+  type ClientLike = { clientId: string; clientSecret?: string; clientAuthMethod?: string };
+  const clientPrototype = provider.Client.prototype as unknown as ClientLike & { compareClientSecret(actual: string): Promise<boolean> };
+  clientPrototype.compareClientSecret = async function (this: ClientLike, actual: string): Promise<boolean> {
     if (typeof actual !== 'string') return false;
+    // oidc-provider takes a secret by Basic or in the body whichever of the two the client registered;
+    // csmcp holds a client to its registered method (RFC 7591 token_endpoint_auth_method).
+    const used = secretTransport(oidc.default.ctx as KoaContextWithOIDC | undefined);
+    if (used !== this.clientAuthMethod)
+      throw new errors.InvalidClientAuth(`the client sent its secret by ${used ?? 'an unknown method'}, but is registered for ${this.clientAuthMethod}`);
     if (this.clientSecret === INTEGRATION_SECRET) return (await deps.integrations.verifyClientSecret(this.clientId, actual)) !== null;
     if (typeof this.clientSecret === 'string' && this.clientSecret.startsWith(HASHED)) {
       const stored = Buffer.from(this.clientSecret.slice(HASHED.length), 'hex');
@@ -241,6 +247,14 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
     return false;
   };
   return provider;
+}
+
+/** How the token, revocation, … request carried the client secret: in the body or by Basic (client_auth.js's order). */
+function secretTransport(ctx: KoaContextWithOIDC | undefined): 'client_secret_post' | 'client_secret_basic' | undefined {
+  if (!ctx) return undefined;
+  if (ctx.oidc?.params?.['client_secret']) return 'client_secret_post';
+  if (ctx.headers.authorization !== undefined) return 'client_secret_basic';
+  return undefined;
 }
 
 export function escapeHtml(value: string): string {
