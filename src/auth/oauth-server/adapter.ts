@@ -1,16 +1,37 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { OAuthStateStore } from './oauth-state.store';
 
+export interface AdapterOptions {
+  /**
+   * Refresh grace window (ms): a refresh token used again this soon after its first use is accepted
+   * once more (each use rotates to a new, equally valid refresh token), so two concurrent refreshes of
+   * one client both succeed. A use after the window is a replay: the provider revokes the grant.
+   */
+  readonly refreshGraceMs?: number;
+}
+
 /**
  * oidc-provider's storage, one instance per model name, on OAuthStateStore. `consume` is atomic:
  * when another request consumed the code or refresh token first, this one fails with the provider's
- * invalid_grant (thrown by the caller given in `onAlreadyConsumed`), so of two parallel redemptions one wins.
+ * invalid_grant (thrown by the caller given in `onAlreadyConsumed`), so of two parallel redemptions one wins
+ * (refresh tokens: both, within `refreshGraceMs`).
  * `Client` rows are clients registered through DCR; admin-registered integrations come from
  * IntegrationService (see provider-configuration).
  */
-export function adapterFor(store: OAuthStateStore, onAlreadyConsumed: () => Error, lookupClient?: (id: string) => Promise<AdapterPayload | undefined>) {
+export function adapterFor(
+  store: OAuthStateStore,
+  onAlreadyConsumed: () => Error,
+  lookupClient?: (id: string) => Promise<AdapterPayload | undefined>,
+  options: AdapterOptions = {},
+) {
+  const refreshGraceMs = options.refreshGraceMs ?? 0;
   return class OAuthAdapter implements Adapter {
     constructor(private readonly model: string) {}
+
+    /** How long after its first use a consumed entry of this model still counts as unused. */
+    private get graceMs(): number {
+      return this.model === 'RefreshToken' ? refreshGraceMs : 0;
+    }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       await store.upsert(this.model, id, payload as Record<string, unknown>, expiresIn);
@@ -23,7 +44,10 @@ export function adapterFor(store: OAuthStateStore, onAlreadyConsumed: () => Erro
       }
       const found = await store.find(this.model, id);
       if (!found) return undefined;
-      return found.consumed ? { ...found.payload, consumed: true } : (found.payload as AdapterPayload);
+      // Within the grace window a used refresh token reads as unused: the provider rotates it again
+      // instead of taking the second use for a replay (and revoking the grant).
+      const inGrace = this.graceMs > 0 && found.consumedAt !== null && store.now() - found.consumedAt < this.graceMs;
+      return found.consumed && !inGrace ? { ...found.payload, consumed: true } : (found.payload as AdapterPayload);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -36,7 +60,7 @@ export function adapterFor(store: OAuthStateStore, onAlreadyConsumed: () => Erro
     }
 
     async consume(id: string): Promise<void> {
-      if (!(await store.consume(this.model, id))) throw onAlreadyConsumed();
+      if (!(await store.consume(this.model, id, this.graceMs))) throw onAlreadyConsumed();
     }
 
     async destroy(id: string): Promise<void> {

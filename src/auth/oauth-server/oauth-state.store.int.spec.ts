@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_URL, dropSchema, freshSchemaName } from '../../../libs/projections/test/support/postgres';
+import { adapterFor } from './adapter';
 import { OAuthStateStore } from './oauth-state.store';
 import { SigningKeys } from './signing-keys';
 
@@ -36,7 +37,7 @@ describe.each(['sqlite', 'postgres'] as const)('OAuthStateStore (%s)', (kind) =>
     await store.upsert('AuthorizationCode', 'code-1', { grantId: 'g1', kind: 'AuthorizationCode' }, 60);
     const results = await Promise.all(Array.from({ length: 5 }, () => store.consume('AuthorizationCode', 'code-1')));
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.find('AuthorizationCode', 'code-1')).toEqual({ payload: { grantId: 'g1', kind: 'AuthorizationCode' }, consumed: true });
+    expect(await store.find('AuthorizationCode', 'code-1')).toEqual({ payload: { grantId: 'g1', kind: 'AuthorizationCode' }, consumed: true, consumedAt: expect.any(Number) });
   });
 
   it('lets exactly one consume win across instances (two processes sharing the database)', async () => {
@@ -50,6 +51,31 @@ describe.each(['sqlite', 'postgres'] as const)('OAuthStateStore (%s)', (kind) =>
     } finally {
       await other.close();
     }
+  });
+
+  it('accepts a refresh token again within the grace window only, measured from its first use (adapter)', async () => {
+    let now = 9_000_000;
+    store.now = () => now;
+    const Adapter = adapterFor(store, () => new Error('invalid_grant'), undefined, { refreshGraceMs: 2_000 });
+    const refresh = new Adapter('RefreshToken');
+    const code = new Adapter('AuthorizationCode');
+    await refresh.upsert('rt-1', { grantId: 'g1' }, 60);
+    await code.upsert('code-1', { grantId: 'g1' }, 60);
+
+    await refresh.consume('rt-1');
+    now += 1_999;
+    expect(await refresh.find('rt-1')).toEqual({ grantId: 'g1' });
+    // In parallel too: every use within the window wins.
+    await Promise.all([refresh.consume('rt-1'), refresh.consume('rt-1')]);
+    // The window runs from the first use: the uses inside it did not extend it.
+    now += 1;
+    expect(await refresh.find('rt-1')).toEqual({ grantId: 'g1', consumed: true });
+    await expect(refresh.consume('rt-1')).rejects.toThrow('invalid_grant');
+
+    // Codes have no grace window.
+    await code.consume('code-1');
+    expect(await code.find('code-1')).toEqual({ grantId: 'g1', consumed: true });
+    await expect(code.consume('code-1')).rejects.toThrow('invalid_grant');
   });
 
   it('forgets expired entries and everything of a revoked grant', async () => {

@@ -15,6 +15,8 @@ import type { AppConfig } from '../../config/config';
 export interface StoredModel {
   readonly payload: Record<string, unknown>;
   readonly consumed: boolean;
+  /** When it was first consumed (ms), or null. */
+  readonly consumedAt: number | null;
 }
 
 const DDL = (dialect: 'sqlite' | 'postgres') => `
@@ -127,13 +129,25 @@ export class OAuthStateStore {
     if (row.expires_at !== null && Number(row.expires_at) <= this.now()) return undefined;
     // A code or refresh token of a revoked grant is gone, even if its row was written after the revocation.
     if (row.grant_id !== null && model !== 'Grant' && (await this.grantRevoked(row.grant_id, false))) return undefined;
-    return { payload: JSON.parse(row.payload) as Record<string, unknown>, consumed: row.consumed_at !== null };
+    const consumedAt = row.consumed_at === null ? null : Number(row.consumed_at);
+    return { payload: JSON.parse(row.payload) as Record<string, unknown>, consumed: consumedAt !== null, consumedAt };
   }
 
-  /** Marks it used; false when it was used already (another request won). One conditional UPDATE. */
-  async consume(model: string, id: string): Promise<boolean> {
+  /**
+   * Marks it used; false when it was used already (another request won). One conditional UPDATE.
+   * With `graceMs`, a second use less than `graceMs` after the first also succeeds (the refresh grace
+   * window): the time of the first use stays, so the window never extends.
+   */
+  async consume(model: string, id: string, graceMs = 0): Promise<boolean> {
     const db = await this.database();
-    const { changes } = await db.run('UPDATE oauth_models SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL', [this.now(), model, id]);
+    const now = this.now();
+    const { changes } =
+      graceMs > 0
+        ? await db.run(
+            'UPDATE oauth_models SET consumed_at = COALESCE(consumed_at, ?) WHERE model = ? AND id = ? AND (consumed_at IS NULL OR consumed_at > ?)',
+            [now, model, id, now - graceMs],
+          )
+        : await db.run('UPDATE oauth_models SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL', [now, model, id]);
     return changes === 1;
   }
 
