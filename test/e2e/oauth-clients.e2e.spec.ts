@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
+import { REFRESH_REUSE_GRACE_MS } from '../../src/auth/oauth-server/provider-configuration';
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { connectStreamable } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpStore } from '../support/mcp-stack';
@@ -9,7 +10,8 @@ import { seedBook, sqliteStore, untilCaughtUp, type McpStore } from '../support/
  * The built-in authorization server's kinds of clients, against a real `csmcp serve`, driven with
  * oauth4webapi: a confidential integration that authenticates with client_secret_post, a public
  * client registered dynamically (RFC 7591), parallel redemptions of one code, the client-credentials
- * grant of a shared machine integration, and the refresh grace window for concurrent refreshes.
+ * grant of a shared machine integration, and the refresh grace window for concurrent refreshes
+ * (REFRESH_REUSE_GRACE_MS: the one test here that waits on wall time, only past the window's end).
  */
 const PASSWORD = 'correct horse battery staple';
 const EMAIL = 'carl.clients@example.com';
@@ -243,6 +245,30 @@ describe('OAuth clients (csmcp serve)', () => {
     );
     expect(outcomes.filter((o) => 'tokens' in o)).toHaveLength(1);
     expect(outcomes.filter((o) => 'error' in o)).toEqual([{ error: 'invalid_grant' }]);
+  });
+
+  it('refreshes twice with one refresh token within the grace window without revoking; a reuse after the window revokes the grant', async () => {
+    const auth = oauth.ClientSecretPost(postSecret);
+    const { verifier, params } = await authorize(postClient, 'Post Connector');
+    const first = await redeem(postClient, auth, params, verifier);
+    // Two concurrent refreshes (a client with two requests in flight): both rotate, to distinct, valid tokens.
+    const [a, b] = await Promise.all([refresh(postClient, auth, first.refresh_token!), refresh(postClient, auth, first.refresh_token!)]);
+    // The server recorded the first use before answering: from here on, the window can only have run shorter.
+    const answeredAt = Date.now();
+    expect(new Set([first.refresh_token, a.refresh_token, b.refresh_token]).size).toBe(3);
+    const a2 = await refresh(postClient, auth, a.refresh_token!);
+    expect(await toolNames(b.access_token)).toContain('search_companies');
+    expect(await toolNames(a2.access_token)).toContain('search_companies');
+
+    // After the window (wall time: waiting longer can only make a reuse later, never hide one), the
+    // first refresh token is a replay: refused, and the grant with every token of it is revoked.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, answeredAt + REFRESH_REUSE_GRACE_MS + 250 - Date.now())));
+    expect(await errorOf(refresh(postClient, auth, first.refresh_token!))).toEqual({ error: 'invalid_grant', error_description: 'grant request is invalid' });
+    expect(await errorOf(refresh(postClient, auth, b.refresh_token!))).toEqual({ error: 'invalid_grant', error_description: 'grant request is invalid' });
+    expect(await errorOf(refresh(postClient, auth, a2.refresh_token!))).toEqual({ error: 'invalid_grant', error_description: 'grant request is invalid' });
+    const refused = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${a2.access_token}` } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('The access token was revoked');
   });
 
   it('issues a client-credentials token to a shared machine integration; the MCP endpoint does not accept it yet', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
+import { REFRESH_REUSE_GRACE_MS } from '../../src/auth/oauth-server/provider-configuration';
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { callTool, connectStreamable } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpBook, type McpStore } from '../support/mcp-stack';
@@ -194,10 +195,12 @@ describe('OAuth 2.1 authorization code flow (csmcp serve)', () => {
     expect(await store.events.count('CtaCreated', 'name', 'Signed in through OAuth')).toBe(1);
   });
 
-  it('rotates the refresh token; reusing the old one is refused and revokes the grant', async () => {
+  it('rotates the refresh token; reusing the old one after the grace window is refused and revokes the grant', async () => {
     const rotated = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, insecure));
     expect(rotated.refresh_token).toBeTruthy();
     expect(rotated.refresh_token).not.toBe(refreshToken);
+    // Past the grace window for concurrent refreshes (oauth-clients.e2e.spec.ts covers the window itself).
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_REUSE_GRACE_MS + 250));
 
     expect(await errorOf(oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, insecure)))).toEqual({
       error: 'invalid_grant',

@@ -40,6 +40,12 @@ export const TTL = {
   session: 24 * 3600,
 } as const;
 
+/**
+ * Concurrent refreshes (issue 5): a refresh token used again within this long of its first use is
+ * rotated again rather than taken for a replay; later, a reuse revokes the whole grant.
+ */
+export const REFRESH_REUSE_GRACE_MS = 2_000;
+
 /** A DCR client's secret is stored as this prefix + its SHA-256; integrations' secrets only in their registry. */
 const HASHED = 'sha256:';
 /** What an integration's client_secret reads as: the provider needs a value; compareClientSecret asks the registry. */
@@ -108,6 +114,7 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
       const integration = await deps.integrations.get(id);
       return integration ? integrationClient(integration) : undefined;
     },
+    { refreshGraceMs: REFRESH_REUSE_GRACE_MS },
   );
   class Adapter extends ClientAdapterBase {
     constructor(model: string) {
@@ -146,6 +153,7 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
       Session: TTL.session,
       IdToken: 3600,
     },
+    // Rotated on every use; reuse detection with a short grace window for concurrent refreshes (adapter).
     rotateRefreshToken: true,
     // MCP clients do not ask for offline_access: every client allowed the refresh_token grant gets one.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
