@@ -19,7 +19,8 @@ export interface StoredModel {
   readonly consumedAt: number | null;
 }
 
-const DDL = (dialect: 'sqlite' | 'postgres') => `
+/** The same tables on SQLite and PostgreSQL. */
+const DDL = `
 CREATE TABLE IF NOT EXISTS oauth_models (
   model TEXT NOT NULL,
   id TEXT NOT NULL,
@@ -46,17 +47,17 @@ CREATE TABLE IF NOT EXISTS oauth_signin_failures (
   failures INTEGER NOT NULL,
   first_failure_at BIGINT NOT NULL,
   locked_until BIGINT
-)${dialect === 'postgres' ? '' : ''}`;
+)`;
 
 /**
  * Creates the tables. On PostgreSQL two instances starting at once would race in CREATE TABLE IF NOT
  * EXISTS (one fails on pg_type's unique index): the DDL runs under a transaction-scoped advisory lock.
  */
 async function createTables(db: ReadModelDatabase): Promise<void> {
-  if (db.dialect === 'sqlite') return db.exec(DDL('sqlite'));
+  if (db.dialect === 'sqlite') return db.exec(DDL);
   await db.transaction(async (tx) => {
     await tx.get("SELECT pg_advisory_xact_lock(hashtext('csmcp_oauth_state_ddl')) AS locked");
-    await tx.exec(DDL('postgres'));
+    await tx.exec(DDL);
   });
 }
 
