@@ -12,6 +12,7 @@ import { hasScope, type Principal } from '../principal';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { AccessTokenVerifier } from '../tokens/access-token.verifier';
 import { generatePersonalAccessToken } from '../tokens/personal-access-token';
+import { AddressNotAllowedError } from './address-not-allowed.error';
 import { BearerTokenVerifier } from './bearer-token.verifier';
 import { bearerAuthMiddleware, principalOf, sendInsufficientScope, type BearerRequest } from './bearer-auth.middleware';
 import { protectedResourceMetadataUrl, publicBaseUrl } from './public-base-url';
@@ -165,6 +166,8 @@ describe('bearerAuthMiddleware with personal access tokens and JWTs', () => {
     };
     app.use('/mcp', bearerAuthMiddleware(new BearerTokenVerifier(personal, jwt), options));
     app.use('/pat-only', bearerAuthMiddleware(new BearerTokenVerifier(personal, null), { resourceMetadataUrl }));
+    // A verifier that refuses every request's address, as an integration's IP allow-list does.
+    app.use('/ip-checked', bearerAuthMiddleware({ verify: async (_bearer, context) => Promise.reject(new AddressNotAllowedError(context?.sourceIp ?? null, 'Claude')) }, options));
     app.all(['/mcp', '/pat-only'], (req: Request, res: Response) => res.json({ clientId: (req as Request & BearerRequest).auth?.clientId, principal: principalOf(req) }));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -224,6 +227,18 @@ describe('bearerAuthMiddleware with personal access tokens and JWTs', () => {
       expect(body).not.toContain(token);
     }
     expect((await fetch(`${base}/mcp?session=1`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  it("answers 403 access_denied without a challenge when the token is fine but the address is not allowed, naming the request's address", async () => {
+    const res = await call(await sign({ aud: `${base}/mcp` }), '/ip-checked');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({
+      error: 'access_denied',
+      error_description:
+        'Requests from 127.0.0.1 are not allowed for the integration Claude: its IP allow-list does not include this address (an admin changes it with csmcp integrations update --ip-allow)',
+    });
   });
 
   it('says so when JWTs are not accepted at all', async () => {

@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '@csmcp/event-store';
 import { AuthorizationServerUnavailableError } from '../jwt/jwt-rejected.error';
 import { hasScope, type Principal, type Scope } from '../principal';
 import { InvalidTokenError } from '../tokens/invalid-token.error';
+import { AddressNotAllowedError } from './address-not-allowed.error';
 import type { TokenVerifier } from './bearer-token.verifier';
 
 export type { TokenVerifier } from './bearer-token.verifier';
@@ -13,6 +14,8 @@ export interface BearerRequest {
   readonly headers: IncomingHttpHeaders;
   /** The path and query the request was sent to (a token in the query is refused). */
   readonly url?: string;
+  /** Where the request comes from (an integration's IP allow-list is checked against remoteAddress). */
+  readonly socket?: { readonly remoteAddress?: string };
   auth?: AuthInfo;
 }
 
@@ -94,7 +97,7 @@ export function bearerAuthMiddleware<Req extends BearerRequest, Res extends Bear
         { error: 'invalid_token', error_description: error.message },
       );
     if (!match) return failed(new InvalidTokenError('malformed'));
-    const context = options.resource ? { resource: options.resource(req) } : undefined;
+    const context = options.resource ? { resource: options.resource(req), sourceIp: req.socket?.remoteAddress ?? null } : undefined;
     verifier.verify(match[1], context).then(
       (principal) => {
         const needed = options.requireAnyScope;
@@ -111,6 +114,12 @@ export function bearerAuthMiddleware<Req extends BearerRequest, Res extends Bear
       },
       (error: unknown) => {
         if (error instanceof InvalidTokenError) return failed(error);
+        // The token is fine, the address is not: no challenge (signing in again would not help).
+        if (error instanceof AddressNotAllowedError) {
+          res.setHeader('Cache-Control', 'no-store');
+          res.status(403).json({ error: 'access_denied', error_description: error.message });
+          return;
+        }
         options.onError?.(error, req);
         const unavailable = error instanceof StoreUnavailableError || error instanceof AuthorizationServerUnavailableError;
         if (unavailable) res.setHeader('Retry-After', '1');

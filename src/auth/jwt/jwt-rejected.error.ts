@@ -16,7 +16,8 @@ export type JwtRejection =
   | 'revoked'
   | 'no_user_claim'
   | 'unknown_user'
-  | 'email_unverified';
+  | 'email_unverified'
+  | 'integration_disabled';
 
 /** Details that make a message precise; none of them comes from the token. */
 export interface JwtRejectionDetails {
@@ -24,6 +25,8 @@ export interface JwtRejectionDetails {
   readonly audience?: string;
   /** The claim in question (missing_claim, no_user_claim, unknown_user). */
   readonly claim?: string;
+  /** The integration's name (integration_disabled). */
+  readonly integration?: string;
 }
 
 const COARSE: Record<JwtRejection, InvalidTokenReason> = {
@@ -42,6 +45,7 @@ const COARSE: Record<JwtRejection, InvalidTokenReason> = {
   no_user_claim: 'user_gone',
   unknown_user: 'user_gone',
   email_unverified: 'user_gone',
+  integration_disabled: 'unknown',
 };
 
 function message(reason: JwtRejection, details: JwtRejectionDetails): string {
@@ -76,6 +80,8 @@ function message(reason: JwtRejection, details: JwtRejectionDetails): string {
       return `There is no csmcp user for this token's ${details.claim ?? 'user'}; an admin adds users with csmcp users add`;
     case 'email_unverified':
       return 'The authorization server says the email of this token is not verified';
+    case 'integration_disabled':
+      return `The integration ${details.integration ?? 'this token was issued to'} is disabled; an admin can enable it again (csmcp integrations enable)`;
   }
 }
 

@@ -1,9 +1,13 @@
 import { decodeJwt } from 'jose';
 import type { EventStore } from '@csmcp/event-store';
+import { AddressNotAllowedError } from '../http/address-not-allowed.error';
 import type { TokenVerifier } from '../http/bearer-token.verifier';
 import { MCP_RESOURCE_PATHS } from '../http/protected-resource.controller';
 import { JwtAccessTokenVerifier, storeUsers, type TokenRequestContext } from '../jwt/jwt-access-token.verifier';
+import { JwtRejectedError } from '../jwt/jwt-rejected.error';
 import { localKeySet } from '../jwt/key-sets';
+import { ipAllowed } from '../integrations/ip-allow-list';
+import { IntegrationService } from '../integrations/integration.service';
 import type { Principal } from '../principal';
 import type { OAuthStateStore } from './oauth-state.store';
 
@@ -14,6 +18,11 @@ const MAX_ISSUERS = 16;
  * with the shared key, `iss` = csmcp's public base URL the request came to, `aud` = the MCP URL, `sub`
  * = a csmcp user id, `gid` not a revoked grant (OAuthStateStore). The access context is the one the
  * token was issued with (`ctx`, from the integration).
+ *
+ * A token issued to an integration (client_id = its integration id) follows that integration as it is
+ * now (the registry, kept ≤ 1 s): the Principal gets its name; a disabled integration's tokens are
+ * refused (invalid_token); a request from outside its IP allow-list is AddressNotAllowedError (403).
+ * Tokens of dynamically registered clients have no integration and are taken as they are.
  */
 export class BuiltInIssuerVerifier implements TokenVerifier {
   private readonly verifiers = new Map<string, JwtAccessTokenVerifier>();
@@ -22,6 +31,8 @@ export class BuiltInIssuerVerifier implements TokenVerifier {
     private readonly store: EventStore,
     private readonly state: OAuthStateStore,
     private readonly publicJwks: () => Promise<import('jose').JSONWebKeySet>,
+    /** The integrations registry; give the application's one to share its cache (default: one of its own on `store`). */
+    private readonly integrations: Pick<IntegrationService, 'get'> = new IntegrationService(store),
   ) {}
 
   async verify(bearer: string, context?: TokenRequestContext): Promise<Principal> {
@@ -29,7 +40,18 @@ export class BuiltInIssuerVerifier implements TokenVerifier {
     const principal = await verifier.verify(bearer, context);
     // Verified above (signature, issuer, audience): the claim can be trusted now.
     const shared = decodeJwt(bearer)['ctx'] === 'shared';
-    return shared ? { ...principal, accessContext: 'shared' } : principal;
+    const verified: Principal = shared ? { ...principal, accessContext: 'shared' } : principal;
+    return this.followIntegration(verified, context);
+  }
+
+  private async followIntegration(principal: Principal, context: TokenRequestContext | undefined): Promise<Principal> {
+    if (principal.integrationId === null) return principal;
+    const integration = await this.integrations.get(principal.integrationId);
+    if (!integration) return principal;
+    if (!integration.enabled) throw new JwtRejectedError('integration_disabled', { integration: integration.name });
+    const address = context?.sourceIp ?? null;
+    if (!ipAllowed(integration.ipAllowList, address)) throw new AddressNotAllowedError(address, integration.name);
+    return { ...principal, integrationName: integration.name };
   }
 
   private verifierFor(context: TokenRequestContext | undefined): JwtAccessTokenVerifier {

@@ -7,6 +7,7 @@ import { ClientMetadataError, validateClientMetadata } from '../clients/client-m
 import { isWellFormedClientId } from '../integrations/client-credentials';
 import type { Integration } from '../integrations/integration';
 import type { IntegrationService } from '../integrations/integration.service';
+import { ipAllowed } from '../integrations/ip-allow-list';
 import { MCP_RESOURCE_PATHS } from '../http/protected-resource.controller';
 import { SCOPES } from '../principal';
 import { adapterFor } from './adapter';
@@ -112,7 +113,16 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
     async (id) => {
       if (!isWellFormedClientId(id)) return undefined;
       const integration = await deps.integrations.get(id);
-      return integration ? integrationClient(integration) : undefined;
+      if (!integration) return undefined;
+      // The token endpoint (every grant) looks the client up during client authentication, before any
+      // code or refresh token is used: an integration's IP allow-list is enforced there. The
+      // authorization endpoint is the user's browser, wherever the user is: not checked.
+      const ctx = oidc.default.ctx as KoaContextWithOIDC | undefined;
+      if (ctx?.oidc?.route === 'token' && integration.enabled) {
+        const address = ctx.req.socket.remoteAddress ?? null;
+        if (!ipAllowed(integration.ipAllowList, address)) throw addressNotAllowed(errors, address);
+      }
+      return integrationClient(integration);
     },
     { refreshGraceMs: REFRESH_REUSE_GRACE_MS },
   );
@@ -255,6 +265,15 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
     return false;
   };
   return provider;
+}
+
+/** 403 unauthorized_client at the token endpoint: a registered integration used from outside its IP allow-list. */
+function addressNotAllowed(errors: typeof import('oidc-provider').errors, address: string | null): Error {
+  const error = new errors.OIDCProviderError(403, 'unauthorized_client');
+  Object.assign(error, {
+    error_description: `requests from ${address ?? 'an unknown address'} are not allowed for this client: its IP allow-list does not include this address`,
+  });
+  return error;
 }
 
 /** How the token, revocation, … request carried the client secret: in the body or by Basic (client_auth.js's order). */
