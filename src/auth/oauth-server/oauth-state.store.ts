@@ -228,10 +228,20 @@ export class OAuthStateStore {
     await db.run('DELETE FROM oauth_signin_failures WHERE account = ?', [account]);
   }
 
-  /** Drops expired rows. */
-  async sweep(): Promise<void> {
+  /**
+   * Drops what can no longer be used: codes, tokens, grants, sessions and interactions past their
+   * expiry, and sign-in failure counts whose window (`failureWindowMs`, the longest one counted) has
+   * passed and whose lock, if any, has ended. DCR clients (no expiry) and revoked grants stay.
+   */
+  async sweep(options: { readonly failureWindowMs: number }): Promise<{ models: number; signinFailures: number }> {
     const db = await this.database();
-    await db.run('DELETE FROM oauth_models WHERE expires_at IS NOT NULL AND expires_at <= ?', [this.now()]);
+    const now = this.now();
+    const models = await db.run('DELETE FROM oauth_models WHERE expires_at IS NOT NULL AND expires_at <= ?', [now]);
+    const failures = await db.run('DELETE FROM oauth_signin_failures WHERE first_failure_at <= ? AND (locked_until IS NULL OR locked_until <= ?)', [
+      now - options.failureWindowMs,
+      now,
+    ]);
+    return { models: models.changes, signinFailures: failures.changes };
   }
 
   onApplicationShutdown(): Promise<void> {
