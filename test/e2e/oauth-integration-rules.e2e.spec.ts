@@ -62,15 +62,12 @@ describe('integration rules for tokens (csmcp serve)', () => {
     await store?.dispose();
   });
 
-  /** A browser's cookie jar, for one sign-in. */
+  /** A browser's cookie jar, for one sign-in; `cookie` is its Cookie header. */
   function browser() {
     const cookies = new Map<string, string>();
-    return async (url: string, init: RequestInit = {}): Promise<Response> => {
-      const res = await fetch(url, {
-        ...init,
-        redirect: 'manual',
-        headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-      });
+    const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
+      const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: cookie() } });
       for (const line of res.headers.getSetCookie()) {
         const [pair] = line.split(';');
         const at = pair.indexOf('=');
@@ -78,6 +75,7 @@ describe('integration rules for tokens (csmcp serve)', () => {
       }
       return res;
     };
+    return Object.assign(go, { cookie });
   }
 
   const formOf = (html: string, action: RegExp) => {
@@ -222,11 +220,53 @@ describe('integration rules for tokens (csmcp serve)', () => {
     const refused = await initialize(tokens.access_token);
     expect(refused.status).toBe(401);
     expect(refused.headers['www-authenticate']).toBe(
-      `Bearer error="invalid_token", error_description="The integration Soon Disabled is disabled; an admin can enable it again (csmcp integrations enable)", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`,
+      `Bearer error="invalid_token", error_description="The integration Soon Disabled is disabled; an admin can enable it again (csmcp integrations enable)", scope="cs:read cs:write", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`,
     );
     expect(JSON.parse(refused.body)).toEqual({
       error: 'invalid_token',
       error_description: 'The integration Soon Disabled is disabled; an admin can enable it again (csmcp integrations enable)',
     });
+  });
+
+  it('refuses sign-in from an address after 20 failed sign-ins from it within 15 minutes, whatever the accounts (429), and only from that address', async () => {
+    // The sign-in page is opened from 127.0.0.1; the form is posted from 127.0.0.3, with the browser's cookies.
+    const go = browser();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: local.client_id,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'cs:read',
+      state: 'spray',
+      resource,
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+      code_challenge_method: 'S256',
+    }).toString();
+    const start = await go(url.href);
+    const page = await go(new URL(start.headers.get('location')!, server.url).href);
+    const form = formOf(await page.text(), /\/login$/);
+    const signIn = (from: string, email: string, password: string) =>
+      postFrom(
+        from,
+        new URL(form.action, server.url).href,
+        { cookie: go.cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+        new URLSearchParams({ csrf: form.csrf, email, password }).toString(),
+      );
+
+    // A spray: one guess per account, so no account reaches its own lockout (5).
+    for (let i = 0; i < 20; i++) {
+      const wrong = await signIn('127.0.0.3', `sprayed-${i}@example.com`, 'Summer2025!');
+      expect(wrong.status).toBe(401);
+      expect(wrong.body).toContain('The email or password is wrong.');
+    }
+    const limited = await signIn('127.0.0.3', 'sprayed-20@example.com', 'Summer2025!');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toContain('Too many failed sign-ins from this network address. Wait 15 minutes and try again.');
+    // The right password does not get through from there either…
+    const right = await signIn('127.0.0.3', EMAIL, PASSWORD);
+    expect(right.status).toBe(429);
+    // …but does from another address.
+    const elsewhere = await signIn('127.0.0.1', EMAIL, PASSWORD);
+    expect(elsewhere.status).toBe(303);
   });
 });

@@ -80,6 +80,19 @@ export function ipAllowed(list: readonly string[], ip: string | null | undefined
   });
 }
 
+/**
+ * The group of addresses one client is counted as (per-address limits): an IPv4 address itself (also
+ * when written IPv4-mapped), an IPv6 address's /64 (one host can usually pick any address in its
+ * /64); null for something that is not an address.
+ */
+export function addressGroup(ip: string | null | undefined): string | null {
+  if (typeof ip !== 'string') return null;
+  const address = unmap(parseAddress(ip.trim().replace(/%[0-9A-Za-z_.-]+$/, '')));
+  if (!address) return null;
+  if (address.family === 4) return format(address);
+  return `${format({ family: 6, value: address.value & mask(6, 64) })}/64`;
+}
+
 function unmap(address: Address | null): Address | null {
   if (address?.family === 6 && address.value >> 32n === 0xffffn) return { family: 4, value: address.value & 0xffffffffn };
   return address;

@@ -1,5 +1,5 @@
 import { IntegrationError } from './integration-error';
-import { checkIpAllowList, checkIpRange, ipAllowed } from './ip-allow-list';
+import { addressGroup, checkIpAllowList, checkIpRange, ipAllowed } from './ip-allow-list';
 
 describe('IP ranges at registration', () => {
   it.each([
@@ -97,5 +97,22 @@ describe('ipAllowed', () => {
     expect(ipAllowed(['0.0.0.0/0'], '2001:db8::1')).toBe(false);
     expect(ipAllowed(['127.0.0.1/32', '::1/128'], '::1')).toBe(true);
     expect(ipAllowed(['127.0.0.1/32'], '::1')).toBe(false);
+  });
+});
+
+describe('addressGroup (per-address limits)', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2:aaaa::1', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:db8:1:2::/64'],
+    ['fe80::1%eth0', 'fe80::/64'],
+    ['::1', '::/64'],
+  ])('counts %s as %s', (ip, group) => {
+    expect(addressGroup(ip)).toBe(group);
+  });
+
+  it.each([undefined, null, '', 'not an address', '10.0.0.0/8'])('has no group for %p', (ip) => {
+    expect(addressGroup(ip)).toBeNull();
   });
 });

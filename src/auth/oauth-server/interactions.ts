@@ -1,12 +1,21 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
+import { addressGroup } from '../integrations/ip-allow-list';
 import type { PasswordService } from '../passwords/password.service';
 import { escapeHtml } from './provider-configuration';
 import type { OAuthStateStore } from './oauth-state.store';
 
 /** Failed sign-ins per account before it is locked, within this window, and for how long. */
 export const LOCKOUT = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
+/**
+ * Failed sign-ins per client address (an IPv6 /64), whatever the accounts, before sign-in from that
+ * address is refused (429) for lockMs: a password spray across many accounts stays under each
+ * account's lockout but not under this. A success does not reset it.
+ */
+export const ADDRESS_LOCKOUT = { maxFailures: 20, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
+/** The longest failure window counted: the state sweep keeps counts that long. */
+export const SIGNIN_FAILURE_WINDOW_MS = Math.max(LOCKOUT.windowMs, ADDRESS_LOCKOUT.windowMs);
 const MAX_FORM_BYTES = 16 * 1024;
 
 const SCOPE_TEXT: Record<string, string> = {
@@ -63,11 +72,16 @@ export async function handleInteraction(provider: Provider, deps: InteractionDep
     const email = (form.get('email') ?? '').trim().toLowerCase().slice(0, 320);
     const password = form.get('password') ?? '';
     const account = `email:${email}`;
+    // Counted in the shared database, so every instance sees every address's failures.
+    const address = `address:${addressGroup(req.socket.remoteAddress) ?? 'unknown'}`;
+    if (await deps.state.lockedUntil(address))
+      return signInPage(res, uid, csrf, 'Too many failed sign-ins from this network address. Wait 15 minutes and try again.', 429);
     if (await deps.state.lockedUntil(account))
       return signInPage(res, uid, csrf, 'Too many failed sign-ins for this account. Wait 15 minutes, or ask an admin to reset the password.', 429);
     const user = email && password ? await deps.passwords.verify(email, password) : null;
     if (!user) {
       await deps.state.recordFailure(account, LOCKOUT.maxFailures, LOCKOUT.windowMs, LOCKOUT.lockMs);
+      await deps.state.recordFailure(address, ADDRESS_LOCKOUT.maxFailures, ADDRESS_LOCKOUT.windowMs, ADDRESS_LOCKOUT.lockMs);
       return signInPage(res, uid, csrf, 'The email or password is wrong.', 401);
     }
     await deps.state.clearFailures(account);

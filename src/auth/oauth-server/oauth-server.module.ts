@@ -13,7 +13,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../infrastructure/tokens';
-import { LOCKOUT } from './interactions';
+import { SIGNIN_FAILURE_WINDOW_MS } from './interactions';
 import { OAuthServer } from './oauth-server';
 import { OAuthStateStore } from './oauth-state.store';
 import { OAuthStateSweeper } from './oauth-state.sweeper';
@@ -35,7 +35,7 @@ export class OAuthServerMiddleware implements NestMiddleware, OnModuleInit, Befo
   ) {
     const logger = new Logger('OAuth');
     this.sweeper = new OAuthStateSweeper(state, {
-      failureWindowMs: LOCKOUT.windowMs,
+      failureWindowMs: SIGNIN_FAILURE_WINDOW_MS,
       onError: (error) => logger.warn({ err: error, msg: 'OAuth state sweep failed' }),
     });
   }
