@@ -71,7 +71,9 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       resourceMetadataUrl: (req) => protectedResourceMetadataUrl(publicBaseUrl(config, req), resourcePath(req)),
       // JWT access tokens must name the MCP path they are used at in aud (/sse and /messages: /mcp).
       resource: (req) => `${publicBaseUrl(config, req)}${resourcePath(req)}`,
-      ...(config.oauth ? { challengeScope: 'cs:read cs:write' } : {}),
+      // Clients that ask for every advertised scope would ask for admin too (and be refused by most
+      // integrations): the challenge names what MCP use needs, as the authorization spec suggests.
+      challengeScope: 'cs:read cs:write',
       // A token good for neither reading nor writing cannot open a session; each tool checks its own scope.
       requireAnyScope: ['cs:read', 'cs:write'],
       onError: (error) => this.logger.error({ err: error, msg: 'access token check failed' }),

@@ -28,7 +28,7 @@ import { startSeededServer, type SeededServer } from '../conformance/seeded-serv
  * |16 | Origin https://cs.example.org, added by MCP_ALLOWED_ORIGINS                 | 200                                                                    |
  * |17 | OPTIONS /mcp from https://claude.ai, no token (CORS preflight)             | 204, Allow-Origin, Allow-Headers incl. Authorization + Mcp-Session-Id  |
  * |18 | a 401 and an initialize from https://claude.ai                             | Access-Control-Expose-Headers incl. WWW-Authenticate, Mcp-Session-Id   |
- * |19 | no Authorization header                                                    | 401, WWW-Authenticate: Bearer resource_metadata="…/.well-known/oauth-protected-resource/mcp" |
+ * |19 | no Authorization header                                                    | 401, WWW-Authenticate: Bearer resource_metadata="…/.well-known/oauth-protected-resource/mcp", scope="cs:read cs:write" |
  * |20 | a made-up token (well formed and not)                                      | 401, WWW-Authenticate error="invalid_token"                            |
  * |21 | a token revoked with `csmcp tokens revoke`                                 | 401 invalid_token (it worked before)                                   |
  * |22 | MCP-Protocol-Version: 1999-01-01                                           | 400, JSON-RPC error -32000 listing the supported versions              |
@@ -332,7 +332,9 @@ describe('MCP endpoint refuses bad input (csmcp serve, embedded store)', () => {
     it('no token → 401 with WWW-Authenticate: Bearer resource_metadata=…', async () => {
       const answer = await writesNothing(() => send({ headers: { authorization: null }, body: toolCall('create_cta', validCta()) }));
       expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toBe(`Bearer resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp"`);
+      expect(answer.headers['www-authenticate']).toBe(
+        `Bearer resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp", scope="cs:read cs:write"`,
+      );
       expect(JSON.parse(answer.text)).toMatchObject({ error: 'unauthorized' });
     });
 
@@ -342,7 +344,7 @@ describe('MCP endpoint refuses bad input (csmcp serve, embedded store)', () => {
     ])('%s → 401 invalid_token', async (_what, token) => {
       const answer = await writesNothing(() => send({ headers: { authorization: `Bearer ${token}` }, body: toolCall('create_cta', validCta()) }));
       expect(answer.status).toBe(401);
-      expect(answer.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"$/);
+      expect(answer.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token", error_description="[^"]+", scope="cs:read cs:write", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"$/);
       expect(answer.text).not.toContain(token);
       expect(JSON.parse(answer.text)).toMatchObject({ error: 'invalid_token' });
     });

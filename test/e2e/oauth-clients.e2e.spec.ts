@@ -296,7 +296,7 @@ describe('OAuth clients (csmcp serve)', () => {
     });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toBe(
-      `Bearer error="invalid_token", error_description="There is no csmcp user for this token's sub; an admin adds users with csmcp users add", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`,
+      `Bearer error="invalid_token", error_description="There is no csmcp user for this token's sub; an admin adds users with csmcp users add", scope="cs:read cs:write", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`,
     );
   });
 });
