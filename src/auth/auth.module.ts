@@ -40,11 +40,19 @@ const oauthServer: Provider = {
  */
 const bearerTokenVerifier: Provider = {
   provide: BearerTokenVerifier,
-  inject: [APP_CONFIG, EVENT_STORE, AccessTokenVerifier, OAuthStateStore, OAuthServer],
-  useFactory: (config: AppConfig, store: EventStore, personal: AccessTokenVerifier, state: OAuthStateStore, server: OAuthServer) =>
+  inject: [APP_CONFIG, EVENT_STORE, AccessTokenVerifier, OAuthStateStore, OAuthServer, IntegrationService],
+  useFactory: (
+    config: AppConfig,
+    store: EventStore,
+    personal: AccessTokenVerifier,
+    state: OAuthStateStore,
+    server: OAuthServer,
+    integrations: IntegrationService,
+  ) =>
     new BearerTokenVerifier(
       personal,
-      config.oauth ? externalIssuerVerifier(config.oauth, store) : new BuiltInIssuerVerifier(store, state, () => server.publicJwks()),
+      // The app's one integration registry (and its cache), shared with the authorization server.
+      config.oauth ? externalIssuerVerifier(config.oauth, store) : new BuiltInIssuerVerifier(store, state, () => server.publicJwks(), integrations),
     ),
 };
 

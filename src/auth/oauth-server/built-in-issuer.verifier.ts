@@ -14,6 +14,15 @@ import type { OAuthStateStore } from './oauth-state.store';
 const MAX_ISSUERS = 16;
 
 /**
+ * The built-in issuer is the base URL the MCP resource hangs off. The longest MCP path is matched
+ * first: `/v1/ds-mcp/mcp` also ends with `/mcp`, and taking that would make the issuer `<base>/v1/ds-mcp`.
+ */
+export function issuerOfResource(resource: string): string {
+  const path = [...MCP_RESOURCE_PATHS].sort((a, b) => b.length - a.length).find((p) => resource.endsWith(p)) ?? '';
+  return resource.slice(0, resource.length - path.length);
+}
+
+/**
  * The MCP endpoint's check of the built-in authorization server's access tokens: ES256 at+jwt, signed
  * with the shared key, `iss` = csmcp's public base URL the request came to, `aud` = the MCP URL, `sub`
  * = a csmcp user id, `gid` not a revoked grant (OAuthStateStore). The access context is the one the
@@ -55,9 +64,7 @@ export class BuiltInIssuerVerifier implements TokenVerifier {
   }
 
   private verifierFor(context: TokenRequestContext | undefined): JwtAccessTokenVerifier {
-    const resource = context?.resource ?? '';
-    const path = MCP_RESOURCE_PATHS.find((p) => resource.endsWith(p)) ?? '';
-    const issuer = resource.slice(0, resource.length - path.length);
+    const issuer = issuerOfResource(context?.resource ?? '');
     let verifier = this.verifiers.get(issuer);
     if (!verifier) {
       if (this.verifiers.size >= MAX_ISSUERS) this.verifiers.delete(this.verifiers.keys().next().value as string);
