@@ -8,7 +8,7 @@ import { seedBook, sqliteStore, untilCaughtUp, type McpStore } from '../support/
 
 /**
  * The built-in authorization server's kinds of clients, against a real `csmcp serve`, driven with
- * oauth4webapi: a confidential integration that authenticates with client_secret_post, a public
+ * oauth4webapi: a confidential integration that authenticates with client_secret_post (or Basic), a public
  * client registered dynamically (RFC 7591), parallel redemptions of one code, the client-credentials
  * grant of a shared machine integration, and the refresh grace window for concurrent refreshes
  * (REFRESH_REUSE_GRACE_MS: the one test here that waits on wall time, only past the window's end).
@@ -179,10 +179,13 @@ describe('OAuth clients (csmcp serve)', () => {
     }
   };
 
-  it('lets a client_secret_post integration through with its secret in the body, and refuses it by Basic', async () => {
+  it('takes a confidential integration\'s secret in the body or by Basic (connectors differ), and refuses a wrong one without using the code up', async () => {
     const { verifier, params } = await authorize(postClient, 'Post Connector');
-    // Basic first: a refused authentication must not use the code up.
-    expect(await errorOf(redeem(postClient, oauth.ClientSecretBasic(postSecret), params, verifier))).toEqual({
+    expect(await errorOf(redeem(postClient, oauth.ClientSecretBasic(`${postSecret}x`), params, verifier))).toEqual({
+      error: 'invalid_client',
+      error_description: 'client authentication failed',
+    });
+    expect(await errorOf(redeem(postClient, oauth.ClientSecretPost('csmcp_sec_wrong'), params, verifier))).toEqual({
       error: 'invalid_client',
       error_description: 'client authentication failed',
     });
@@ -190,11 +193,10 @@ describe('OAuth clients (csmcp serve)', () => {
     expect(tokens.scope).toBe('cs:read cs:write');
     expect(tokens.refresh_token).toBeTruthy();
     expect(await toolNames(tokens.access_token)).toContain('create_cta');
-    expect(await errorOf(refresh(postClient, oauth.ClientSecretBasic(postSecret), tokens.refresh_token!))).toEqual({
-      error: 'invalid_client',
-      error_description: 'client authentication failed',
-    });
-    expect((await refresh(postClient, oauth.ClientSecretPost(postSecret), tokens.refresh_token!)).access_token).toBeTruthy();
+    // Registered for client_secret_post, refreshed by Basic: the same secret, accepted.
+    const refreshed = await refresh(postClient, oauth.ClientSecretBasic(postSecret), tokens.refresh_token!);
+    expect(refreshed.access_token).toBeTruthy();
+    expect((await refresh(postClient, oauth.ClientSecretPost(postSecret), refreshed.refresh_token!)).access_token).toBeTruthy();
   });
 
   describe('Dynamic Client Registration (RFC 7591)', () => {

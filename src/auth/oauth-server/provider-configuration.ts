@@ -251,11 +251,8 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
   const clientPrototype = provider.Client.prototype as unknown as ClientLike & { compareClientSecret(actual: string): Promise<boolean> };
   clientPrototype.compareClientSecret = async function (this: ClientLike, actual: string): Promise<boolean> {
     if (typeof actual !== 'string') return false;
-    // oidc-provider takes a secret by Basic or in the body whichever of the two the client registered;
-    // csmcp holds a client to its registered method (RFC 7591 token_endpoint_auth_method).
-    const used = secretTransport(oidc.default.ctx as KoaContextWithOIDC | undefined);
-    if (used !== this.clientAuthMethod)
-      throw new errors.InvalidClientAuth(`the client sent its secret by ${used ?? 'an unknown method'}, but is registered for ${this.clientAuthMethod}`);
+    // A confidential client's secret is taken by Basic or in the body, whichever it registered: the
+    // connectors do not document which they use (Claude's is the body), and both carry the same secret.
     if (this.clientSecret === INTEGRATION_SECRET) return (await deps.integrations.verifyClientSecret(this.clientId, actual)) !== null;
     if (typeof this.clientSecret === 'string' && this.clientSecret.startsWith(HASHED)) {
       const stored = Buffer.from(this.clientSecret.slice(HASHED.length), 'hex');
@@ -274,14 +271,6 @@ function addressNotAllowed(errors: typeof import('oidc-provider').errors, addres
     error_description: `requests from ${address ?? 'an unknown address'} are not allowed for this client: its IP allow-list does not include this address`,
   });
   return error;
-}
-
-/** How the token, revocation, … request carried the client secret: in the body or by Basic (client_auth.js's order). */
-function secretTransport(ctx: KoaContextWithOIDC | undefined): 'client_secret_post' | 'client_secret_basic' | undefined {
-  if (!ctx) return undefined;
-  if (ctx.oidc?.params?.['client_secret']) return 'client_secret_post';
-  if (ctx.headers.authorization !== undefined) return 'client_secret_basic';
-  return undefined;
 }
 
 export function escapeHtml(value: string): string {
