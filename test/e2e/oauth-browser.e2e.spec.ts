@@ -128,6 +128,12 @@ describeBrowser(`OAuth sign-in and consent in headless Chromium (csmcp serve)${s
     await submitSignIn(page, PASSWORD);
 
     await expectConsentPage(page);
+    // The stylesheet ran under the page's CSP (its hash is allowed), and Allow stands out from Deny.
+    type Window = { getComputedStyle(element: unknown): { backgroundColor: string } };
+    const look = (name: string) =>
+      page.getByRole('button', { name }).evaluate((b) => (globalThis as unknown as Window).getComputedStyle(b).backgroundColor);
+    expect(await look('Allow')).toBe('rgb(31, 95, 209)');
+    expect(await look('Deny')).toBe('rgb(255, 255, 255)');
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'oauth-consent.png'), fullPage: true });
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { addressGroup } from '../integrations/ip-allow-list';
@@ -136,9 +136,9 @@ function signInPage(res: ServerResponse, uid: string, csrf: string, error: strin
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <label>Email <input type="email" name="email" autocomplete="username" required autofocus></label>
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button>
+<button type="submit" class="primary">Sign in</button>
 </form>
-<form method="post" action="${escapeHtml(`${action}/abort`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Cancel</button></form>`,
+<form method="post" action="${escapeHtml(`${action}/abort`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="secondary">Cancel</button></form>`,
   );
 }
 
@@ -162,20 +162,35 @@ async function consentPage(provider: Provider, res: ServerResponse, uid: string,
     `<p><strong class="client">${escapeHtml(name)}</strong> asks to access csmcp as you.</p>
 <p>It will return to <strong class="redirect-host">${escapeHtml(redirectHost)}</strong>.</p>
 <ul class="scopes">${scopes.map((s) => `<li><code>${escapeHtml(s)}</code>: ${escapeHtml(SCOPE_TEXT[s])}</li>`).join('')}</ul>
-<form method="post" action="${escapeHtml(`${action}/confirm`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Allow</button></form>
-<form method="post" action="${escapeHtml(`${action}/abort`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Deny</button></form>`,
+<div class="actions">
+<form method="post" action="${escapeHtml(`${action}/confirm`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="primary">Allow</button></form>
+<form method="post" action="${escapeHtml(`${action}/abort`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="secondary">Deny</button></form>
+</div>`,
   );
 }
+
+/**
+ * The pages' one stylesheet, allowed by its hash: no inline style may run besides it, and no script
+ * at all. Allow/Sign in stand out from Deny/Cancel so the choice is never ambiguous.
+ */
+const STYLE = `body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}
+main{max-width:26rem;margin:4rem auto;background:#fff;border-radius:8px;padding:2rem;box-shadow:0 1px 4px rgba(0,0,0,.12)}
+h1{font-size:1.4rem;margin-top:0}label{display:block;margin:.8rem 0}input[type=email],input[type=password]{display:block;width:100%;box-sizing:border-box;padding:.5rem;margin-top:.3rem;font-size:1rem}
+.error{color:#a4161a;background:#fde8e8;padding:.6rem;border-radius:4px}.scopes{padding-left:1.2rem}.actions{display:flex;gap:.8rem;margin-top:1.5rem}
+form{margin:0}button{font-size:1rem;padding:.55rem 1.2rem;border-radius:4px;cursor:pointer}
+button.primary{background:#1f5fd1;color:#fff;border:1px solid #1f5fd1;font-weight:600}button.secondary{background:#fff;color:#1d2330;border:1px solid #9aa1ad;margin-top:.8rem}
+.actions button.secondary{margin-top:0}`;
+const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 function page(res: ServerResponse, status: number, title: string, body: string): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  res.setHeader('Content-Security-Policy', `default-src 'none'; style-src ${STYLE_HASH}; frame-ancestors 'none'; base-uri 'none'`);
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main><h1>${escapeHtml(title)}</h1>
 ${body}
 </main></body></html>`);
