@@ -5,6 +5,7 @@ import { REFRESH_REUSE_GRACE_MS } from '../../src/auth/oauth-server/provider-con
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { connectStreamable } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpStore } from '../support/mcp-stack';
+import { cookieJarFetch, formOf } from '../support/oauth-forms';
 
 /**
  * The built-in authorization server's kinds of clients, against a real `csmcp serve`, driven with
@@ -64,34 +65,9 @@ describe('OAuth clients (csmcp serve)', () => {
     await store?.dispose();
   });
 
-  /** A browser's cookie jar, for one sign-in. */
-  function browser() {
-    const cookies = new Map<string, string>();
-    return async (url: string, init: RequestInit = {}): Promise<Response> => {
-      const res = await fetch(url, {
-        ...init,
-        redirect: 'manual',
-        headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-      });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const at = pair.indexOf('=');
-        cookies.set(pair.slice(0, at), pair.slice(at + 1));
-      }
-      return res;
-    };
-  }
-
-  const formOf = (html: string, action: RegExp) => {
-    const form = [...html.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)].find((m) => action.test(m[1]));
-    if (!form) throw new Error(`no form ${action} in:\n${html}`);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(form[2])![1];
-    return { action: form[1].replace(/&#38;/g, '&'), csrf };
-  };
-
   /** Authorization request → sign-in → consent (naming `clientName`) → the redirect to `redirectTo`. */
   async function signIn(params: Record<string, string>, clientName: string, redirectTo: string): Promise<URL> {
-    const go = browser();
+    const go = cookieJarFetch();
     const url = new URL(as.authorization_endpoint!);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     let res = await go(url.href);

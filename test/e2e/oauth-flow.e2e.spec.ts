@@ -5,6 +5,7 @@ import { REFRESH_REUSE_GRACE_MS } from '../../src/auth/oauth-server/provider-con
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { callTool, connectStreamable } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpBook, type McpStore } from '../support/mcp-stack';
+import { cookieJarFetch, formOf } from '../support/oauth-forms';
 
 /**
  * The built-in authorization server, walked the way a connector walks it, against a real `csmcp serve`:
@@ -53,34 +54,9 @@ describe('OAuth 2.1 authorization code flow (csmcp serve)', () => {
     await store?.dispose();
   });
 
-  /** A browser's cookie jar, for one sign-in. */
-  function browser() {
-    const cookies = new Map<string, string>();
-    return async (url: string, init: RequestInit = {}): Promise<Response> => {
-      const res = await fetch(url, {
-        ...init,
-        redirect: 'manual',
-        headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-      });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const at = pair.indexOf('=');
-        cookies.set(pair.slice(0, at), pair.slice(at + 1));
-      }
-      return res;
-    };
-  }
-
-  const formOf = (html: string, action: RegExp) => {
-    const form = [...html.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)].find((m) => action.test(m[1]));
-    if (!form) throw new Error(`no form ${action} in:\n${html}`);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(form[2])![1];
-    return { action: form[1].replace(/&#38;/g, '&'), csrf };
-  };
-
   /** Authorization request → sign-in → consent → the redirect to the client; returns the callback URL. */
   async function signIn(params: Record<string, string>, options: { password?: string } = {}): Promise<URL> {
-    const go = browser();
+    const go = cookieJarFetch();
     const url = new URL(as.authorization_endpoint!);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     let res = await go(url.href);
@@ -294,7 +270,7 @@ describe('OAuth 2.1 authorization code flow (csmcp serve)', () => {
 
 
   it('refuses a sign-in form without the CSRF token, and locks the account after repeated wrong passwords', async () => {
-    const go = browser();
+    const go = cookieJarFetch();
     const url = new URL(as.authorization_endpoint!);
     const verifier = oauth.generateRandomCodeVerifier();
     for (const [k, v] of Object.entries({ client_id: client.client_id, response_type: 'code', redirect_uri: redirectUri, scope: 'cs:read', state: 's', resource, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }))

@@ -6,6 +6,7 @@ import * as oauth from 'oauth4webapi';
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { callTool, connectStreamable } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpBook, type McpStore } from '../support/mcp-stack';
+import { cookieJarFetch, formOf } from '../support/oauth-forms';
 
 /**
  * Tokens issued to an integration follow that integration, against a real `csmcp serve` (listening on
@@ -62,29 +63,6 @@ describe('integration rules for tokens (csmcp serve)', () => {
     await store?.dispose();
   });
 
-  /** A browser's cookie jar, for one sign-in; `cookie` is its Cookie header. */
-  function browser() {
-    const cookies = new Map<string, string>();
-    const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
-      const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: cookie() } });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const at = pair.indexOf('=');
-        cookies.set(pair.slice(0, at), pair.slice(at + 1));
-      }
-      return res;
-    };
-    return Object.assign(go, { cookie });
-  }
-
-  const formOf = (html: string, action: RegExp) => {
-    const form = [...html.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)].find((m) => action.test(m[1]));
-    if (!form) throw new Error(`no form ${action} in:\n${html}`);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(form[2])![1];
-    return { action: form[1].replace(/&#38;/g, '&'), csrf };
-  };
-
   /** Sign-in, consent and code redemption (all from 127.0.0.1) for `client`: its tokens. */
   async function tokensFor(integration: { client_id: string; client_secret: string }) {
     const client: oauth.Client = { client_id: integration.client_id };
@@ -101,7 +79,7 @@ describe('integration rules for tokens (csmcp serve)', () => {
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     }).toString();
-    const go = browser();
+    const go = cookieJarFetch();
     let res = await go(url.href);
     let location: URL | null = null;
     for (let step = 0; step < 10 && !location; step++) {
@@ -230,7 +208,7 @@ describe('integration rules for tokens (csmcp serve)', () => {
 
   it('refuses sign-in from an address after 20 failed sign-ins from it within 15 minutes, whatever the accounts (429), and only from that address', async () => {
     // The sign-in page is opened from 127.0.0.1; the form is posted from 127.0.0.3, with the browser's cookies.
-    const go = browser();
+    const go = cookieJarFetch();
     const url = new URL(as.authorization_endpoint!);
     url.search = new URLSearchParams({
       client_id: local.client_id,
