@@ -49,19 +49,10 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
         : // Replay buffers and sessions may be lost on power loss (clients re-initialise); an fsync per SSE event may not.
           new SqliteReadModelDatabase({ filename: join(config.dataDir, 'mcp-state.db'), synchronous: 'NORMAL' }),
     );
-    let policyReadAt = 0;
-    let policyConfig: ReturnType<WritePolicyService['config']> | null = null;
     const deps: McpServerDeps = {
       queries,
       commands,
-      // tools/list on every session start must not read the policy stream each time: 1 s, as the pipeline.
-      policyConfig: () => {
-        if (!policyConfig || Date.now() - policyReadAt > 1_000) {
-          policyConfig = policy.config();
-          policyReadAt = Date.now();
-        }
-        return policyConfig;
-      },
+      policyConfig: () => policy.cachedConfig(),
       confirmations: this.state,
       logError: (error, context) => this.logger.error({ ...context, err: error, msg: 'MCP request failed' }),
     };
