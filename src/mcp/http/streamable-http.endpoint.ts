@@ -55,7 +55,9 @@ export class StreamableHttpEndpoint {
       const body = await readJsonBody(req);
       if (!body.ok) return sendJsonRpcError(res, body.status, body.code, body.message);
       parsedBody = negotiateVersion(body.body);
-      req.rawBody = Buffer.from(JSON.stringify(parsedBody));
+      // The body stream is spent: the node adapter builds the web Request from rawBody (re-serialised
+      // only when negotiation rewrote an initialize).
+      req.rawBody = parsedBody === body.body ? body.raw : Buffer.from(JSON.stringify(parsedBody));
     }
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) {
