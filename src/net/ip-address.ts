@@ -62,6 +62,16 @@ const V4_RULES: readonly V4Rule[] = [
 const V4_PARSED = V4_RULES.map(([base, prefix, range, label]) => ({ base: v4ToNumber(base), prefix, range, label }));
 
 /** Classifies an IPv4 or IPv6 address (a zone suffix such as %eth0 is ignored). */
+/**
+ * Whether a socket address (as Node reports it, IPv4-mapped or not) is loopback: the cheap check for
+ * every request's peer or local address; classifyAddress is for addresses csmcp connects to.
+ */
+export function isLoopbackSocketAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || a.startsWith('127.');
+}
+
 export function classifyAddress(ip: string): AddressClass {
   const bare = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   const version = isIP(bare);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { AppConfig } from '../../config/config';
+import { isLoopbackSocketAddress } from '../../net/ip-address';
 
 /** What publicBaseUrl needs of a request: its Host header and the socket it arrived on. */
 export interface RequestLike {
@@ -22,7 +23,7 @@ export function publicBaseUrl(config: Pick<AppConfig, 'publicUrl'>, req: Request
   const address = unmapIpv4(req.socket.localAddress ?? '127.0.0.1');
   const port = req.socket.localPort ?? 80;
   const host = req.headers.host?.trim().toLowerCase();
-  if (host && isLoopback(address)) {
+  if (host && isLoopbackSocketAddress(address)) {
     const match = /^(localhost|127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?$/.exec(host);
     if (match && LOOPBACK_NAMES.has(match[1]) && Number(match[2] ?? 80) === port) return `http://${host}`;
   }
@@ -37,8 +38,4 @@ export function protectedResourceMetadataUrl(baseUrl: string, resourcePath: stri
 
 function unmapIpv4(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.');
 }

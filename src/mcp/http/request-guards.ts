@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../../config/config';
+import { isLoopbackSocketAddress } from '../../net/ip-address';
 
 /** Browser origins of the connectors csmcp is made for; they work without configuration. */
 export const CONNECTOR_ORIGINS = [
@@ -47,7 +48,7 @@ export class OriginPolicy {
   }
 
   check(req: IncomingMessage): Refusal | null {
-    const loopbackConnection = isLoopbackAddress(req.socket.localAddress);
+    const loopbackConnection = isLoopbackSocketAddress(req.socket.localAddress);
     const host = (req.headers.host ?? '').trim().toLowerCase();
     const loopbackHost = LOOPBACK_HOST.test(host);
     const hostAllowed = (loopbackConnection && loopbackHost) || (this.publicHost ? host === this.publicHost : !loopbackConnection);
@@ -127,12 +128,6 @@ export function checkProtocolVersionHeader(req: IncomingMessage): Refusal | null
   const version = req.headers['mcp-protocol-version'];
   if (version === undefined || (PROTOCOL_VERSIONS as readonly string[]).includes(String(version))) return null;
   return { status: 400, message: `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}; supported: ${PROTOCOL_VERSIONS.join(', ')}` };
-}
-
-function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return a === '::1' || a.startsWith('127.');
 }
 
 function isLoopbackOrigin(origin: string): boolean {
