@@ -1,9 +1,16 @@
+import type { EventActor } from '@csmcp/event-store';
 import type { UserRole } from '../../users/user.events';
 
 /** Who is writing, through what, in reply to which request: the verified token and transport fill it in. */
 export interface WriteCaller {
+  /**
+   * A user (absent = user), or a machine client (client credentials) writing for the organisation
+   * with no user signed in: then userId is its client id (= integrationId) and email is null.
+   */
+  readonly actor?: 'user' | 'client';
+  /** The user's id, or a machine client's client id: idempotency keys are per this id. */
   readonly userId: string;
-  readonly email: string;
+  readonly email: string | null;
   readonly role: UserRole;
   /** personal: sees and writes only what the user may see; shared: the organisation's data. */
   readonly accessContext: 'shared' | 'personal';
@@ -11,6 +18,12 @@ export interface WriteCaller {
   readonly integrationName: string | null;
   /** Owners whose companies the caller may see; null = all (shared context, admins). */
   readonly visibleOwnerIds: readonly string[] | null;
+}
+
+/** Who the events of a write name as their actor: the user, or the machine client by its id and name. */
+export function actorOf(caller: WriteCaller): EventActor {
+  if (caller.actor === 'client') return { type: 'client', id: caller.userId, name: caller.integrationName ?? caller.userId };
+  return { type: 'user', id: caller.userId, ...(caller.email !== null ? { email: caller.email } : {}) };
 }
 
 export interface WriteRequestInfo {

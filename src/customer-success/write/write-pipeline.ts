@@ -4,7 +4,7 @@ import { ConcurrencyError, type EventMetadataInput, type EventStore, type JsonOb
 import { handleCommand, type DeciderLike } from '../../infrastructure/aggregate-store';
 import { EVENT_STORE } from '../../infrastructure/tokens';
 import { deterministicUuid, requestHash } from './deterministic-id';
-import type { WriteContext, WriteResult } from './write-context';
+import { actorOf, type WriteContext, type WriteResult } from './write-context';
 import { IdempotencyKeyReusedError, PolicyRefusalError } from './write-errors';
 import { WRITE_POLICY, type PolicyQuestion, type WritePolicyPort } from './write-policy.port';
 
@@ -88,7 +88,7 @@ export class WritePipeline {
   private metadata(context: WriteContext, commandId: string, now: string): EventMetadataInput {
     const { caller, request } = context;
     return {
-      actor: { type: 'user', id: caller.userId, email: caller.email },
+      actor: actorOf(caller),
       ...(caller.integrationId ? { client: { id: caller.integrationId, name: caller.integrationName ?? caller.integrationId } } : {}),
       correlationId: request.correlationId ?? commandId,
       causationId: commandId,
