@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { EventStore } from '@csmcp/event-store';
 import { ACCESS_CONTEXTS, INTEGRATION_PRESETS, type Integration } from '../../auth/integrations/integration';
 import { IntegrationError } from '../../auth/integrations/integration-error';
-import type { IntegrationFieldChange } from '../../auth/integrations/integration.events';
+import { integrationChangeJson as changeJson, integrationJson as json } from '../../auth/integrations/integration.json';
 import { IntegrationService, SECRET_ROTATION_GRACE_MS, type UpdateIntegrationRequest } from '../../auth/integrations/integration.service';
 import { PRESETS } from '../../auth/integrations/presets';
 import { SCOPES } from '../../auth/principal';
@@ -245,26 +245,6 @@ async function usage<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** What scripts get: snake_case as in OAuth client metadata (RFC 7591), never a secret or its hash. */
-function json(i: Integration): Record<string, unknown> & { client_id: string } {
-  return {
-    client_id: i.clientId,
-    name: i.name,
-    preset: i.preset,
-    redirect_uris: i.redirectUris,
-    scopes: i.scopes,
-    access_context: i.accessContext,
-    grant_types: i.grantTypes,
-    token_endpoint_auth_method: i.tokenEndpointAuthMethod,
-    confidential: i.confidential,
-    ip_allow_list: i.ipAllowList,
-    enabled: i.enabled,
-    registered_at: i.registeredAt,
-    updated_at: i.updatedAt,
-    secrets: i.secrets.map((s) => ({ issued_at: s.issuedAt, valid_until: s.validUntil })),
-  };
-}
-
 function show(i: Integration, asJson: boolean): void {
   if (asJson) {
     process.stdout.write(`${JSON.stringify(json(i), null, 2)}\n`);
@@ -287,20 +267,6 @@ function show(i: Integration, asJson: boolean): void {
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
   process.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
-}
-
-const SNAKE: Record<IntegrationFieldChange['field'], string> = {
-  name: 'name',
-  redirectUris: 'redirect_uris',
-  scopes: 'scopes',
-  accessContext: 'access_context',
-  grantTypes: 'grant_types',
-  tokenEndpointAuthMethod: 'token_endpoint_auth_method',
-  ipAllowList: 'ip_allow_list',
-};
-
-function changeJson(c: IntegrationFieldChange): { field: string; from: string | string[]; to: string | string[] } {
-  return { field: SNAKE[c.field], from: c.from, to: c.to };
 }
 
 function text(value: string | string[]): string {
