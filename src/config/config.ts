@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
-import { parseTrustedProxies } from '../net/client-address';
+import { parseAllowedHost } from '../net/guarded-fetch';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -85,10 +85,10 @@ class Environment {
   @IsIn(ACCESS_CONTEXTS, { message: `OAUTH_ACCESS_CONTEXT must be one of ${ACCESS_CONTEXTS.join(', ')} (personal: what the signed-in user may see; shared: the whole organisation)` })
   OAUTH_ACCESS_CONTEXT?: AccessContext;
 
-  // Checked by parseTrustedProxies (addresses or CIDR ranges).
+  // Checked with parseAllowedHost (each entry a host, host:port or IP, as guardedFetch reads them).
   @IsOptional()
   @IsString()
-  TRUSTED_PROXIES?: string;
+  OAUTH_CIMD_ALLOWED_HOSTS?: string;
 }
 
 export type StoreConfig =
@@ -115,8 +115,11 @@ export interface AppConfig {
   readonly allowedOrigins: readonly string[];
   /** An external authorization server whose JWT access tokens the MCP endpoint accepts; null or absent = none. */
   readonly oauth?: ExternalAuthorizationServerConfig | null;
-  /** TRUSTED_PROXIES: reverse proxies (CIDR ranges) whose X-Forwarded-For is believed; absent or empty = none. */
-  readonly trustedProxies?: readonly string[];
+  /**
+   * Hosts whose client ID metadata documents the built-in authorization server may fetch although they
+   * resolve to private or loopback addresses (OAUTH_CIMD_ALLOWED_HOSTS); absent or empty = public addresses only.
+   */
+  readonly cimdAllowedHosts?: readonly string[];
 }
 
 /** OAUTH_*: trust the JWT access tokens of an authorization server the company already runs. */
@@ -145,7 +148,7 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; throws ConfigError naming every wrong variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES]) {
+  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS']) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') raw[key] = value;
@@ -158,15 +161,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const problem = parsed[name] === undefined ? null : oauthUrlProblem(name, parsed[name]);
     if (problem) problems.push(`${problem} (got ${JSON.stringify(parsed[name])})`);
   }
+  const cimdAllowedHosts = parsed.OAUTH_CIMD_ALLOWED_HOSTS === undefined ? [] : parsed.OAUTH_CIMD_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  for (const host of cimdAllowedHosts) {
+    try {
+      parseAllowedHost(host);
+    } catch {
+      problems.push(`OAUTH_CIMD_ALLOWED_HOSTS must be a comma-separated list of host names or IP addresses with an optional port (e.g. apps.internal, 10.0.0.5:8443, [fd00::1]), no scheme, path or wildcard (got ${JSON.stringify(host)})`);
+    }
+  }
   if (!parsed.OAUTH_ISSUER) {
     const stray = OAUTH_VARIABLES.filter((name) => name !== 'OAUTH_ISSUER' && parsed[name] !== undefined);
     if (stray.length > 0) problems.push(`${stray.join(', ')} ${stray.length === 1 ? 'needs' : 'need'} OAUTH_ISSUER: the authorization server whose tokens to trust`);
-  }
-  let trustedProxies: string[] = [];
-  try {
-    trustedProxies = parsed.TRUSTED_PROXIES === undefined ? [] : parseTrustedProxies(parsed.TRUSTED_PROXIES);
-  } catch (error) {
-    problems.push(`${(error as Error).message} (got ${JSON.stringify(parsed.TRUSTED_PROXIES)})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -189,7 +194,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readModels,
     publicUrl: parsed.PUBLIC_URL ?? null,
     allowedOrigins: parsed.MCP_ALLOWED_ORIGINS ? parsed.MCP_ALLOWED_ORIGINS.split(',').map((o) => o.trim().toLowerCase()) : [],
-    trustedProxies,
     oauth: parsed.OAUTH_ISSUER
       ? {
           issuer: parsed.OAUTH_ISSUER,
@@ -200,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           accessContext: parsed.OAUTH_ACCESS_CONTEXT ?? 'personal',
         }
       : null,
+    cimdAllowedHosts,
   };
 }
 

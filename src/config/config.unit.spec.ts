@@ -114,6 +114,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads the hosts whose client ID metadata documents may be on private addresses, and refuses anything but hosts', () => {
+    expect(loadConfig({}).cimdAllowedHosts).toEqual([]);
+    expect(loadConfig({ OAUTH_CIMD_ALLOWED_HOSTS: 'apps.internal, 10.0.0.5:8443,[fd00::1]' }).cimdAllowedHosts).toEqual(['apps.internal', '10.0.0.5:8443', '[fd00::1]']);
+    expect(() => loadConfig({ OAUTH_CIMD_ALLOWED_HOSTS: 'apps.internal,https://x.example/a' })).toThrow(
+      'OAUTH_CIMD_ALLOWED_HOSTS must be a comma-separated list of host names or IP addresses with an optional port (e.g. apps.internal, 10.0.0.5:8443, [fd00::1]), no scheme, path or wildcard (got "https://x.example/a")',
+    );
+    expect(() => loadConfig({ OAUTH_CIMD_ALLOWED_HOSTS: '*.internal' })).toThrow('no scheme, path or wildcard (got "*.internal")');
+  });
+
   it('masks passwords in connection strings', () => {
     expect(redactUrl('postgres://csmcp:s3cret@db:5432/cs')).toBe('postgres://csmcp:***@db:5432/cs');
   });
