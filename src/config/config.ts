@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 import { parseAllowedHost } from '../net/guarded-fetch';
+import { parseTrustedProxies } from '../net/client-address';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -85,6 +86,11 @@ class Environment {
   @IsIn(ACCESS_CONTEXTS, { message: `OAUTH_ACCESS_CONTEXT must be one of ${ACCESS_CONTEXTS.join(', ')} (personal: what the signed-in user may see; shared: the whole organisation)` })
   OAUTH_ACCESS_CONTEXT?: AccessContext;
 
+  // Checked by parseTrustedProxies (addresses or CIDR ranges).
+  @IsOptional()
+  @IsString()
+  TRUSTED_PROXIES?: string;
+
   // Checked with parseAllowedHost (each entry a host, host:port or IP, as guardedFetch reads them).
   @IsOptional()
   @IsString()
@@ -115,6 +121,8 @@ export interface AppConfig {
   readonly allowedOrigins: readonly string[];
   /** An external authorization server whose JWT access tokens the MCP endpoint accepts; null or absent = none. */
   readonly oauth?: ExternalAuthorizationServerConfig | null;
+  /** TRUSTED_PROXIES: reverse proxies (CIDR ranges) whose X-Forwarded-For is believed; absent or empty = none. */
+  readonly trustedProxies?: readonly string[];
   /**
    * Hosts whose client ID metadata documents the built-in authorization server may fetch although they
    * resolve to private or loopback addresses (OAUTH_CIMD_ALLOWED_HOSTS); absent or empty = public addresses only.
@@ -148,7 +156,7 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; throws ConfigError naming every wrong variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS']) {
+  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS']) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') raw[key] = value;
@@ -173,6 +181,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const stray = OAUTH_VARIABLES.filter((name) => name !== 'OAUTH_ISSUER' && parsed[name] !== undefined);
     if (stray.length > 0) problems.push(`${stray.join(', ')} ${stray.length === 1 ? 'needs' : 'need'} OAUTH_ISSUER: the authorization server whose tokens to trust`);
   }
+  let trustedProxies: string[] = [];
+  try {
+    trustedProxies = parsed.TRUSTED_PROXIES === undefined ? [] : parseTrustedProxies(parsed.TRUSTED_PROXIES);
+  } catch (error) {
+    problems.push(`${(error as Error).message} (got ${JSON.stringify(parsed.TRUSTED_PROXIES)})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(parsed.DATA_DIR ?? './data');
@@ -194,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readModels,
     publicUrl: parsed.PUBLIC_URL ?? null,
     allowedOrigins: parsed.MCP_ALLOWED_ORIGINS ? parsed.MCP_ALLOWED_ORIGINS.split(',').map((o) => o.trim().toLowerCase()) : [],
+    trustedProxies,
     oauth: parsed.OAUTH_ISSUER
       ? {
           issuer: parsed.OAUTH_ISSUER,
