@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, valida
 import { resolve } from 'node:path';
 import { parseAllowedHost } from '../net/guarded-fetch';
 import { parseTrustedProxies } from '../net/client-address';
+import { readIdentityProviderConfig, type IdentityProviderConfig } from '../auth/identity-provider/identity-provider.config';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -128,6 +129,8 @@ export interface AppConfig {
    * resolve to private or loopback addresses (OAUTH_CIMD_ALLOWED_HOSTS); absent or empty = public addresses only.
    */
   readonly cimdAllowedHosts?: readonly string[];
+  /** IDP_*: the company's identity provider, a second way to sign in on the built-in sign-in page; null or absent = none. */
+  readonly identityProvider?: IdentityProviderConfig | null;
 }
 
 /** OAUTH_*: trust the JWT access tokens of an authorization server the company already runs. */
@@ -187,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     problems.push(`${(error as Error).message} (got ${JSON.stringify(parsed.TRUSTED_PROXIES)})`);
   }
+  const identityProvider = readIdentityProviderConfig(env, { externalIssuer: parsed.OAUTH_ISSUER !== undefined });
+  problems.push(...identityProvider.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(parsed.DATA_DIR ?? './data');
@@ -220,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         }
       : null,
     cimdAllowedHosts,
+    identityProvider: identityProvider.config,
   };
 }
 
