@@ -51,11 +51,15 @@ export function forwardedAddress(entry: string): string | null {
   const text = entry.trim();
   if (text.length === 0 || text.length > MAX_ENTRY_LENGTH || text.includes('%')) return null;
   if (isIP(text) !== 0) return text;
-  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$/.exec(text);
-  if (bracketed) return isIP(bracketed[1]) === 6 ? bracketed[1] : null;
-  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text);
-  if (withPort) return isIP(withPort[1]) === 4 ? withPort[1] : null;
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(text);
+  if (bracketed) return isIP(bracketed[1]) === 6 && portOk(bracketed[2]) ? bracketed[1] : null;
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text);
+  if (withPort) return isIP(withPort[1]) === 4 && portOk(withPort[2]) ? withPort[1] : null;
   return null;
+}
+
+function portOk(port: string | undefined): boolean {
+  return port === undefined || Number(port) <= 65535;
 }
 
 /**
@@ -76,4 +80,19 @@ export function parseTrustedProxies(value: string): string[] {
     }
   }
   return [...new Set(ranges)];
+}
+
+const remembered = new WeakMap<object, string | null>();
+
+/**
+ * Remembers the address resolved for a request (by the edge that knows TRUSTED_PROXIES), for code
+ * further on that has the request but not the configuration: oidc-provider's hooks, the sign-in pages.
+ */
+export function rememberClientAddress(req: object, address: string | null): void {
+  remembered.set(req, address);
+}
+
+/** The address remembered for this request (rememberClientAddress), else its TCP peer's. */
+export function rememberedClientAddress(req: AddressedRequest): string | null {
+  return remembered.has(req) ? remembered.get(req)! : (req.socket?.remoteAddress ?? null);
 }

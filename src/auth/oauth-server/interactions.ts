@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { addressGroup } from '../integrations/ip-allow-list';
+import { rememberedClientAddress } from '../../net/client-address';
 import type { PasswordService } from '../passwords/password.service';
 import { escapeHtml } from './provider-configuration';
 import type { OAuthStateStore } from './oauth-state.store';
@@ -73,7 +74,7 @@ export async function handleInteraction(provider: Provider, deps: InteractionDep
     const password = form.get('password') ?? '';
     const account = `email:${email}`;
     // Counted in the shared database, so every instance sees every address's failures.
-    const address = `address:${addressGroup(req.socket.remoteAddress) ?? 'unknown'}`;
+    const address = `address:${addressGroup(rememberedClientAddress(req)) ?? 'unknown'}`;
     if (await deps.state.lockedUntil(address))
       return signInPage(res, uid, csrf, 'Too many failed sign-ins from this network address. Wait 15 minutes and try again.', 429);
     if (await deps.state.lockedUntil(account))

@@ -5,6 +5,8 @@ import type { AppConfig } from '../../config/config';
 import type { IntegrationService } from '../integrations/integration.service';
 import type { PasswordService } from '../passwords/password.service';
 import { publicBaseUrl, type RequestLike } from '../http/public-base-url';
+import { addressGroup } from '../integrations/ip-allow-list';
+import { clientAddress, rememberClientAddress } from '../../net/client-address';
 import { handleInteraction } from './interactions';
 import type { OAuthStateStore } from './oauth-state.store';
 import { buildProvider, INTERACTION_PATH, OAUTH_ROUTES } from './provider-configuration';
@@ -16,7 +18,7 @@ export const OAUTH_ALIASES: Readonly<Record<string, string>> = {
   '/v1/users/oauth/access/token': OAUTH_ROUTES.token,
 };
 const MAX_ISSUERS = 16;
-/** DCR: registrations per client address and hour. */
+/** DCR: registrations per client address (an IPv6 /64) and hour. */
 export const REGISTRATIONS_PER_HOUR = 20;
 
 type Req = IncomingMessage & RequestLike & { originalUrl?: string; baseUrl?: string };
@@ -72,13 +74,17 @@ export class OAuthServer {
       interaction || target.startsWith('/oauth/') || target === '/.well-known/oauth-authorization-server' || target === '/.well-known/openid-configuration';
     if (!ours) return false;
 
+    // Behind trusted proxies the client is in X-Forwarded-For: resolved once, for the sign-in limit,
+    // the DCR limit and the token endpoint's IP allow-list check (provider-configuration).
+    const address = clientAddress(req, this.deps.config.trustedProxies ?? []);
+    rememberClientAddress(req, address);
     const base = publicBaseUrl(this.deps.config, req);
     const provider = await this.provider(base);
     if (interaction) {
       await handleInteraction(provider, { passwords: this.deps.passwords, state: this.deps.state, csrfKey: (await this.keys.get()).cookieKeys[0] }, req, res, target);
       return true;
     }
-    if (target === OAUTH_ROUTES.registration && req.method === 'POST' && !this.registrationAllowed(req.socket.remoteAddress ?? '')) {
+    if (target === OAUTH_ROUTES.registration && req.method === 'POST' && !this.registrationAllowed(addressGroup(address) ?? '')) {
       res.statusCode = 429;
       res.setHeader('Retry-After', '3600');
       res.setHeader('Content-Type', 'application/json');
@@ -91,7 +97,9 @@ export class OAuthServer {
     const publicUrl = new URL(base);
     req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
     req.headers['x-forwarded-host'] = publicUrl.host;
-    delete req.headers['x-forwarded-for'];
+    // Nor is the client's address taken from the client: the provider (ctx.ip) gets the one resolved above.
+    if (address) req.headers['x-forwarded-for'] = address;
+    else delete req.headers['x-forwarded-for'];
     delete req.headers['x-forwarded-port'];
     req.url = target + query;
     req.originalUrl = target + query;

@@ -8,6 +8,7 @@ import { isWellFormedClientId } from '../integrations/client-credentials';
 import type { Integration } from '../integrations/integration';
 import type { IntegrationService } from '../integrations/integration.service';
 import { ipAllowed } from '../integrations/ip-allow-list';
+import { rememberedClientAddress } from '../../net/client-address';
 import { MCP_RESOURCE_PATHS } from '../http/protected-resource.controller';
 import { SCOPES } from '../principal';
 import { adapterFor } from './adapter';
@@ -119,7 +120,7 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
       // authorization endpoint is the user's browser, wherever the user is: not checked.
       const ctx = oidc.default.ctx as KoaContextWithOIDC | undefined;
       if (ctx?.oidc?.route === 'token' && integration.enabled) {
-        const address = ctx.req.socket.remoteAddress ?? null;
+        const address = rememberedClientAddress(ctx.req);
         if (!ipAllowed(integration.ipAllowList, address)) throw addressNotAllowed(errors, address);
       }
       return integrationClient(integration);
