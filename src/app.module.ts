@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { OAuthServerModule } from './auth/oauth-server/oauth-server.module';
 import { AnalysisModule } from './customer-success/analysis/analysis.module';
@@ -12,6 +13,7 @@ import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { loggingParams } from './logging/logging';
 import { McpModule } from './mcp/mcp.module';
 import { ReadModelsModule } from './customer-success/read-models/read-models.module';
+import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
   /** The server runs projections and serves HTTP; one-shot CLI commands do neither. */
@@ -29,10 +31,12 @@ export class AppModule {
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config, { runProjections: options.server }),
         ReadModelsModule,
+        AuditModule,
         CustomerSuccessModule,
         ReferenceDataModule,
         AnalysisModule,
         AuthModule.forRoot({ server: options.server }),
+        UsersModule,
         ...(options.server ? [OAuthServerModule, HealthModule, McpModule] : []),
       ],
     };

@@ -1,16 +1,13 @@
 import { Option, type Command } from 'commander';
-import { CommandBus } from '@nestjs/cqrs';
 import type { EventStore } from '@csmcp/event-store';
-import { ProjectionRunner, type ReadModelDatabase } from '@csmcp/projections';
 import { PasswordService } from '../../auth/passwords/password.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordRuleError, checkPasswordRules } from '../../auth/passwords/password-hash';
 import { loadConfig } from '../../config/config';
 import { CLI_ACTOR, type AdminContext } from '../../customer-success/companies/commands/admin-context';
-import { UsersProjection } from '../../customer-success/read-models/users.projection';
 import { DomainError } from '../../customer-success/shared/domain-error';
 import { InputValidationError } from '../../customer-success/write/write-errors';
-import { EVENT_STORE, READ_MODEL_DB } from '../../infrastructure/tokens';
-import { RegisterUserCommand } from '../../users/commands/register-user/register-user.command';
+import { EVENT_STORE } from '../../infrastructure/tokens';
+import { UserAccountsService } from '../../users/user-accounts.service';
 import { findUserByEmail } from '../../users/user-directory';
 import { USER_ROLES } from '../../users/user.events';
 import { print, withAppContext } from '../context';
@@ -40,7 +37,7 @@ export function registerUsers(program: Command): void {
         const context: AdminContext = { actor: options.as ? await findAdmin(store, options.as) : CLI_ACTOR, toolName: 'users add' };
         let registered;
         try {
-          registered = await app.get(CommandBus).execute(new RegisterUserCommand({ email: options.email, name: options.name, role: options.role }, context));
+          registered = await app.get(UserAccountsService).register({ email: options.email, name: options.name, role: options.role, password }, context);
         } catch (error) {
           if (error instanceof InputValidationError) throw new UsageError(error.problems.map((p) => `--${p.field}: ${p.problem}`).join('; '));
           if (error instanceof DomainError) {
@@ -50,11 +47,35 @@ export function registerUsers(program: Command): void {
           }
           throw error;
         }
-        if (password !== null) await app.get(PasswordService).setPassword(registered.userId, password, context);
         print(
-          [{ user_id: registered.userId, email: registered.email, name: registered.name, role: registered.role, password_set: password !== null }],
+          [{ user_id: registered.userId, email: registered.email, name: registered.name, role: registered.role, password_set: registered.passwordSet }],
           options.json === true,
         );
+      });
+    });
+
+  users
+    .command('set-role')
+    .description('give a user another role (their tokens follow within a second: a demoted admin loses the admin scope)')
+    .requiredOption('--email <email>', 'the user')
+    .addOption(new Option('--role <role>', 'what they may do').choices(USER_ROLES).makeOptionMandatory())
+    .option('--as <email>', 'the admin the change is recorded as (default: the command line itself)')
+    .option('--json', 'print JSON')
+    .action(async (options: { email: string; role: string; as?: string; json?: boolean }) => {
+      await withAppContext(loadConfig(), async (app) => {
+        const store = app.get<EventStore>(EVENT_STORE);
+        const user = await findUserByEmail(store, options.email);
+        if (!user) throw new UsageError(`--email: there is no user ${options.email}; add one with csmcp users add`);
+        const context: AdminContext = { actor: options.as ? await findAdmin(store, options.as) : CLI_ACTOR, toolName: 'users set-role' };
+        let changed;
+        try {
+          changed = await app.get(UserAccountsService).changeRole(user.userId, options.role, context);
+        } catch (error) {
+          if (error instanceof DomainError) throw new UsageError(error.message);
+          throw error;
+        }
+        if (!options.json) process.stderr.write(changed.changed ? `${changed.email} is now ${changed.role} (was ${changed.from}).\n` : `${changed.email} was already ${changed.role}.\n`);
+        print([{ user_id: changed.userId, email: changed.email, role: changed.role, previous_role: changed.from, changed: changed.changed }], options.json === true);
       });
     });
 
@@ -83,33 +104,11 @@ export function registerUsers(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       await withAppContext(loadConfig(), async (app) => {
-        const store = app.get<EventStore>(EVENT_STORE);
-        const db = app.get<ReadModelDatabase>(READ_MODEL_DB);
-        await catchUpUsersReadModel(store, db);
-        const rows = await db.all<{ user_id: string; email: string; name: string; role: string; registered_at: string }>(
-          'SELECT user_id, email, name, role, registered_at FROM cs_users ORDER BY email',
-        );
-        const passwords = app.get(PasswordService);
-        const withPassword = await Promise.all(rows.map(async (r) => ({ ...r, has_password: await passwords.hasPassword(r.user_id) })));
+        const users = await app.get(UserAccountsService).list();
+        const withPassword = users.map((u) => ({ user_id: u.userId, email: u.email, name: u.name, role: u.role, registered_at: u.registeredAt, has_password: u.hasPassword }));
         print(withPassword, options.json === true);
       });
     });
-}
-
-/**
- * The users read model is kept by the server; a CLI run (with or without a server) first brings it up
- * to the head of the log itself, so a user added a moment ago is listed. Safe beside a running server:
- * checkpoints are locked per batch, so each event is applied once.
- */
-async function catchUpUsersReadModel(store: EventStore, db: ReadModelDatabase): Promise<void> {
-  const runner = new ProjectionRunner({ store, db, projections: [new UsersProjection()] });
-  await runner.start();
-  try {
-    const head = await store.headPosition();
-    if (head) await runner.waitForPosition(head, { timeoutMs: 120_000 });
-  } finally {
-    await runner.stop();
-  }
 }
 
 /** The password is the first line of stdin (its line ending stripped); never echoed, logged or stored as is. */

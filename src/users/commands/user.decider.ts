@@ -3,7 +3,7 @@ import { DomainError } from '../../customer-success/shared/domain-error';
 import { commandNow, oneOf, requiredId, requiredText } from '../../customer-success/shared/validation';
 import { TEXT_LIMITS } from '../../customer-success/shared/values';
 import { requiredEmail } from '../../customer-success/companies/commands/reference-validation';
-import { USER_ROLES, type UserEvent, type UserRegistered, type UserRole } from '../user.events';
+import { USER_ROLES, type UserEvent, type UserRegistered, type UserRole, type UserRoleChanged } from '../user.events';
 
 /**
  * Two small deciders: the user itself (stream user-<id>) and the reservation of its email address
@@ -12,6 +12,9 @@ import { USER_ROLES, type UserEvent, type UserRegistered, type UserRole } from '
  */
 
 export type RegisterUser = DomainCommand<'RegisterUser', { userId: string; email: string; name: string; role: UserRole }>;
+/** `role` as the admin gave it (checked here); the same role again changes nothing. */
+export type ChangeUserRole = DomainCommand<'ChangeUserRole', { userId: string; role: unknown }>;
+export type UserCommand = RegisterUser | ChangeUserRole;
 
 export type UserState = { exists: false } | { exists: true; userId: string; email: string; role: UserRole };
 
@@ -28,7 +31,8 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
   }
 }
 
-export function decideUser(command: RegisterUser, state: UserState): UserEvent[] {
+export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
+  if (command.type === 'ChangeUserRole') return changeRole(command, state);
   const now = commandNow(command.metadata);
   const { data } = command;
   const userId = requiredId('userId', data.userId);
@@ -46,7 +50,16 @@ export function decideUser(command: RegisterUser, state: UserState): UserEvent[]
   return [registered];
 }
 
-export const userDecider: Decider<UserState, RegisterUser, UserEvent> = {
+function changeRole(command: ChangeUserRole, state: UserState): UserRoleChanged[] {
+  const now = commandNow(command.metadata);
+  const userId = requiredId('userId', command.data.userId);
+  const role = oneOf('role', command.data.role, USER_ROLES);
+  if (!state.exists) throw new DomainError('NOT_FOUND', `There is no user with id ${userId}; list the users to find their ids`, { field: 'user_id' });
+  if (state.role === role) return [];
+  return [{ type: 'UserRoleChanged', data: { userId, from: state.role, to: role, changedAt: now.iso } }];
+}
+
+export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
   decide: decideUser,
   evolve: evolveUser,
   initialState: initialUserState,

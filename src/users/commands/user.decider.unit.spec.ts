@@ -1,7 +1,15 @@
 import { DeciderSpecification } from '@csmcp/testing';
 import { DomainError } from '../../customer-success/shared/domain-error';
-import type { UserRegistered } from '../user.events';
-import { emailReservationDecider, userDecider, userEmailStream, type RegisterUser, type ReserveUserEmail, type UserEmailReserved } from './user.decider';
+import type { UserRegistered, UserRoleChanged } from '../user.events';
+import {
+  emailReservationDecider,
+  userDecider,
+  userEmailStream,
+  type ChangeUserRole,
+  type RegisterUser,
+  type ReserveUserEmail,
+  type UserEmailReserved,
+} from './user.decider';
 
 const now = '2025-04-01T09:00:00.000Z';
 
@@ -37,6 +45,40 @@ describe('user decider', () => {
     [{ name: '' }, 'name is required and must not be blank'],
   ] as unknown as Array<[Partial<RegisterUser['data']>, string]>)('refuses %j', (data, message) => {
     spec.given([]).when(register(data)).thenThrows(DomainError, { code: 'VALIDATION', message });
+  });
+});
+
+describe('user decider: role changes', () => {
+  const spec = DeciderSpecification.for(userDecider);
+  const registered: UserRegistered = {
+    type: 'UserRegistered',
+    data: { userId: 'u-anna', email: 'anna@example.com', name: 'Anna Berg', role: 'csm', registeredAt: now },
+  };
+  const changeRole = (role: unknown, userId = 'u-anna'): ChangeUserRole => ({ type: 'ChangeUserRole', data: { userId, role }, metadata: { now } });
+
+  it('records the old and the new role', () => {
+    const changed: UserRoleChanged = { type: 'UserRoleChanged', data: { userId: 'u-anna', from: 'csm', to: 'admin', changedAt: now } };
+    spec.given([registered]).when(changeRole('admin')).then([changed]);
+  });
+
+  it('changes nothing when the user has the role already', () => {
+    spec.given([registered]).when(changeRole('csm')).thenNothingHappened();
+  });
+
+  it('follows earlier changes', () => {
+    const promoted: UserRoleChanged = { type: 'UserRoleChanged', data: { userId: 'u-anna', from: 'csm', to: 'admin', changedAt: now } };
+    spec.given([registered, promoted]).when(changeRole('admin')).thenNothingHappened();
+  });
+
+  it('refuses an unknown role, naming the allowed ones', () => {
+    spec.given([registered]).when(changeRole('owner')).thenThrows(DomainError, { code: 'VALIDATION', message: 'role must be one of admin, csm, viewer; got "owner"' });
+  });
+
+  it('refuses a user that does not exist', () => {
+    spec
+      .given([])
+      .when(changeRole('viewer', 'u-nobody'))
+      .thenThrows(DomainError, { code: 'NOT_FOUND', field: 'user_id', message: 'There is no user with id u-nobody; list the users to find their ids' });
   });
 });
 
