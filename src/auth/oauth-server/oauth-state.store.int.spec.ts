@@ -109,6 +109,49 @@ describe.each(['sqlite', 'postgres'] as const)('OAuthStateStore (%s)', (kind) =>
     }
   });
 
+  it('lists dynamically registered clients newest first, a page at a time', async () => {
+    for (const [id, issued] of [['c-a', 100], ['c-b', 300], ['c-c', 200], ['c-d', 300]] as const)
+      await store.upsert('Client', id, { client_id: id, client_name: `Client ${id}`, client_id_issued_at: issued }, undefined);
+    await store.upsert('Grant', 'g-x', { clientId: 'c-a' }, 60);
+    const first = await store.listClients({ limit: 3 });
+    expect(first.map((c) => [c.clientId, c.issuedAt])).toEqual([['c-b', 300], ['c-d', 300], ['c-c', 200]]);
+    expect(first[0].metadata).toEqual({ client_id: 'c-b', client_name: 'Client c-b', client_id_issued_at: 300 });
+    const last = first[first.length - 1];
+    const rest = await store.listClients({ limit: 3, after: { issuedAt: last.issuedAt!, clientId: last.clientId } });
+    expect(rest.map((c) => c.clientId)).toEqual(['c-a']);
+  });
+
+  it('deletes a dynamically registered client with its grants, tokens and registration access tokens, in every instance', async () => {
+    const other = OAuthStateStore.forConfig(config());
+    try {
+      await store.upsert('Client', 'c-1', { client_id: 'c-1', client_id_issued_at: 1 }, undefined);
+      await store.upsert('Client', 'c-2', { client_id: 'c-2', client_id_issued_at: 2 }, undefined);
+      await store.upsert('Grant', 'g-1', { clientId: 'c-1', accountId: 'u' }, 600);
+      await store.upsert('Grant', 'g-2', { clientId: 'c-2', accountId: 'u' }, 600);
+      await store.upsert('RefreshToken', 'rt-1', { clientId: 'c-1', grantId: 'g-1' }, 600);
+      // A refresh token whose Grant row is already gone still names its grant: revoked too.
+      await store.upsert('RefreshToken', 'rt-orphan', { clientId: 'c-1', grantId: 'g-old' }, 600);
+      await store.upsert('RefreshToken', 'rt-2', { clientId: 'c-2', grantId: 'g-2' }, 600);
+      await store.upsert('RegistrationAccessToken', 'rat-1', { clientId: 'c-1' }, undefined);
+      expect(await other.grantRevoked('g-1')).toBe(false);
+
+      const deleted = await store.deleteClient('c-1');
+      expect(deleted).toEqual({ client: { clientId: 'c-1', metadata: { client_id: 'c-1', client_id_issued_at: 1 }, issuedAt: 1 }, revokedGrants: 2 });
+      for (const [model, id] of [['Client', 'c-1'], ['Grant', 'g-1'], ['RefreshToken', 'rt-1'], ['RefreshToken', 'rt-orphan'], ['RegistrationAccessToken', 'rat-1']])
+        expect(await store.find(model, id)).toBeUndefined();
+      expect(await store.grantRevoked('g-1')).toBe(true);
+      expect(await store.grantRevoked('g-old')).toBe(true);
+      expect(await other.grantRevoked('g-1', false)).toBe(true);
+      // The other client is untouched.
+      expect(await store.find('RefreshToken', 'rt-2')).toBeDefined();
+      expect(await store.grantRevoked('g-2')).toBe(false);
+      expect((await store.listClients({ limit: 10 })).map((c) => c.clientId)).toEqual(['c-2']);
+      expect(await store.deleteClient('c-1')).toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('generates the signing and cookie keys once and shares them (SQLite: file mode 0600)', async () => {
     const other = OAuthStateStore.forConfig(config());
     try {

@@ -61,6 +61,25 @@ async function createTables(db: ReadModelDatabase): Promise<void> {
   });
 }
 
+/** A client registered through Dynamic Client Registration (RFC 7591): its stored metadata (a secret only as a hash). */
+export interface DynamicClientRecord {
+  readonly clientId: string;
+  readonly metadata: Record<string, unknown>;
+  /** client_id_issued_at (epoch seconds), or null when the metadata has none. */
+  readonly issuedAt: number | null;
+}
+
+/** Where a page of dynamic clients starts: after this one (newest first). */
+export interface DynamicClientCursor {
+  readonly issuedAt: number;
+  readonly clientId: string;
+}
+
+/** A JSON string field of the payload column, in each dialect's words (the column is TEXT on both). */
+function payloadField(db: ReadModelDatabase, field: 'clientId' | 'client_id_issued_at'): string {
+  return db.dialect === 'postgres' ? `(payload::jsonb ->> '${field}')` : `json_extract(payload, '$.${field}')`;
+}
+
 /** What a grant revocation looks like to a resource server check; kept ≤ 1 s per process. */
 const REVOKED_CACHE_MS = 1_000;
 
@@ -176,6 +195,56 @@ export class OAuthStateStore {
     if (this.revokedCache.size >= 10_000) this.revokedCache.delete(this.revokedCache.keys().next().value as string);
     this.revokedCache.set(grantId, { revoked, until: revoked ? Number.MAX_SAFE_INTEGER : this.now() + REVOKED_CACHE_MS });
     return revoked;
+  }
+
+  /** Dynamically registered clients (oidc-provider's Client rows), newest first, `limit` of them after `after`. */
+  async listClients(options: { readonly limit: number; readonly after?: DynamicClientCursor }): Promise<DynamicClientRecord[]> {
+    const db = await this.database();
+    const issued = db.dialect === 'postgres' ? `COALESCE(${payloadField(db, 'client_id_issued_at')}::bigint, 0)` : `COALESCE(CAST(${payloadField(db, 'client_id_issued_at')} AS INTEGER), 0)`;
+    const after = options.after ? `AND (${issued} < ? OR (${issued} = ? AND id > ?))` : '';
+    const params = options.after ? [options.after.issuedAt, options.after.issuedAt, options.after.clientId] : [];
+    const rows = await db.all<{ id: string; payload: string }>(
+      `SELECT id, payload FROM oauth_models WHERE model = 'Client' ${after} ORDER BY ${issued} DESC, id ASC LIMIT ?`,
+      [...params, options.limit],
+    );
+    return rows.map((row) => {
+      const metadata = JSON.parse(row.payload) as Record<string, unknown>;
+      const issuedAt = typeof metadata.client_id_issued_at === 'number' ? metadata.client_id_issued_at : null;
+      return { clientId: row.id, metadata, issuedAt };
+    });
+  }
+
+  /**
+   * Removes a dynamically registered client and everything issued to it: each of its grants is revoked
+   * (its codes and refresh tokens go, and the MCP endpoint refuses its access tokens by `gid`), its
+   * registration access tokens go, then the client. One transaction. Null when there is no such client.
+   */
+  async deleteClient(clientId: string): Promise<{ client: DynamicClientRecord; revokedGrants: number } | null> {
+    const db = await this.database();
+    const now = this.now();
+    const result = await db.transaction(async (tx) => {
+      const row = await tx.get<{ payload: string }>("SELECT payload FROM oauth_models WHERE model = 'Client' AND id = ?", [clientId]);
+      if (!row) return null;
+      const ofClient = `${payloadField(db, 'clientId')} = ?`;
+      const grants = await tx.all<{ grant_id: string }>(
+        `SELECT id AS grant_id FROM oauth_models WHERE model = 'Grant' AND ${ofClient}
+         UNION SELECT grant_id FROM oauth_models WHERE grant_id IS NOT NULL AND ${ofClient}`,
+        [clientId, clientId],
+      );
+      for (const { grant_id: grantId } of grants) {
+        await tx.run('INSERT INTO oauth_revoked_grants (grant_id, revoked_at) VALUES (?, ?) ON CONFLICT (grant_id) DO NOTHING', [grantId, now]);
+        await tx.run("DELETE FROM oauth_models WHERE grant_id = ? OR (model = 'Grant' AND id = ?)", [grantId, grantId]);
+      }
+      // Registration access tokens and anything else issued to it.
+      await tx.run(`DELETE FROM oauth_models WHERE ${ofClient}`, [clientId]);
+      await tx.run("DELETE FROM oauth_models WHERE model = 'Client' AND id = ?", [clientId]);
+      const metadata = JSON.parse(row.payload) as Record<string, unknown>;
+      const issuedAt = typeof metadata.client_id_issued_at === 'number' ? metadata.client_id_issued_at : null;
+      return { client: { clientId, metadata, issuedAt }, grantIds: grants.map((g) => g.grant_id) };
+    });
+    if (!result) return null;
+    for (const grantId of result.grantIds) this.revokedCache.set(grantId, { revoked: true, until: Number.MAX_SAFE_INTEGER });
+    return { client: result.client, revokedGrants: result.grantIds.length };
   }
 
   /** The value stored under `name`, creating it with `create()` if there is none; every instance gets the first one written. */
