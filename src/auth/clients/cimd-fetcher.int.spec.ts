@@ -90,6 +90,10 @@ describe('CimdFetcher', () => {
     expect(err.reason).toBe('fetch_refused');
     expect(err.message).toContain(`cimd.test resolves to 127.0.0.1, loopback (127.0.0.0/8), not a public address`);
     expect(err.message).toContain('allowed hosts');
+    // The client is told why, not what the host resolved to on csmcp's network.
+    expect(err.description).toBe(
+      `Could not use the client ID metadata document at ${url('/ok.json')}: its host is not a public address; csmcp fetches client ID metadata documents only from public addresses, unless an admin allowed the host (OAUTH_CIMD_ALLOWED_HOSTS)`,
+    );
     expect(hits('/ok.json')).toBe(before);
     // And for real, without a stub resolver:
     expect((await refusal(new CimdFetcher().get('https://localhost/client.json'))).reason).toBe('fetch_refused');
@@ -105,18 +109,21 @@ describe('CimdFetcher', () => {
   });
 
   it.each([
-    ['/html', 'not_json', 'its content type is text/html, not application/json'],
-    ['/broken.json', 'not_json', 'its body is not valid JSON'],
-    ['/big.json', 'fetch_refused', 'larger than the 5120 bytes allowed'],
-    ['/mismatch.json', 'invalid_metadata', 'client_id in the metadata document must equal the URL it was fetched from'],
-    ['/secret.json', 'invalid_metadata', 'client_secret must not appear'],
-    ['/redirect.json', 'fetch_refused', 'no redirects are followed here'],
-    ['/missing.json', 'http_status', 'it answered HTTP 404, not 200'],
-  ])('refuses %s (%s)', async (path, reason, why) => {
+    ['/html', 'not_json', 'its content type is text/html, not application/json', 'its content type is text/html, not application/json'],
+    ['/broken.json', 'not_json', 'its body is not valid JSON', 'its body is not valid JSON'],
+    ['/big.json', 'fetch_refused', 'larger than the 5120 bytes allowed', 'it is larger than the 5120 bytes allowed'],
+    ['/mismatch.json', 'invalid_metadata', 'client_id in the metadata document must equal the URL it was fetched from', 'client_id in the metadata document must equal the URL it was fetched from'],
+    ['/secret.json', 'invalid_metadata', 'client_secret must not appear', 'client_secret must not appear'],
+    ['/redirect.json', 'fetch_refused', 'no redirects are followed here', 'it answered with a redirect; the document must be served at its client_id URL itself (redirects are not followed)'],
+    ['/missing.json', 'http_status', 'it answered HTTP 404, not 200', 'it answered HTTP 404, not 200'],
+  ])('refuses %s (%s)', async (path, reason, why, told) => {
     const err = await refusal(fetcher().get(url(path)));
     expect(err.reason).toBe(reason);
     expect(err.message).toContain(why);
     expect(err.message).toContain(`the client ID metadata document at ${url(path)}`);
+    expect(err.description).toContain(told);
+    expect(err.description).toContain(`the client ID metadata document at ${url(path)}`);
+    expect(err.description).not.toMatch(/127\.0\.0\.1|["\\]/);
   });
 
   it('takes its size limit as an option', async () => {

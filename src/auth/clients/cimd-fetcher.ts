@@ -1,22 +1,28 @@
 import { FetchRefusedError, guardedFetch, type GuardedFetchOptions, type GuardedResponse, type Resolver } from '../../net/guarded-fetch';
+import { safeDescription } from './client-metadata-error';
 import { ClientMetadataError, parseClientIdUrl, validateClientMetadata, type ClientMetadata } from './client-metadata';
 
 export type ClientIdDocumentErrorReason = 'bad_client_id' | 'fetch_refused' | 'http_status' | 'not_json' | 'invalid_metadata';
 
 /**
  * A client_id URL did not yield usable client metadata. The message names the URL (without its
- * query) and what was wrong; `cause` holds the FetchRefusedError or ClientMetadataError behind it.
+ * query) and what was wrong, for the logs; `description` says the same to the client without what
+ * csmcp learnt about its own network (no resolved addresses), in RFC 6749 error_description
+ * characters. `cause` holds the FetchRefusedError or ClientMetadataError behind it.
  * The authorization server answers it as invalid_client (or shows it, never redirecting).
  */
 export class ClientIdDocumentError extends Error {
+  readonly description: string;
+
   constructor(
     readonly reason: ClientIdDocumentErrorReason,
     message: string,
     readonly clientId: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; description?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ClientIdDocumentError';
+    this.description = safeDescription(options?.description ?? message);
   }
 }
 
@@ -124,10 +130,10 @@ export class CimdFetcher {
       });
     } catch (err) {
       if (!(err instanceof FetchRefusedError)) throw err;
-      return this.fail('fetch_refused', `Could not use ${where}: ${err.message}`, clientId, err);
+      return this.fail('fetch_refused', `Could not use ${where}: ${err.message}`, clientId, err, `Could not use ${where}: ${this.refusal(err)}`);
     }
     if (res.status !== 200) return this.fail('http_status', `Could not use ${where}: it answered HTTP ${res.status}, not 200`, clientId);
-    const mediaType = (res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const mediaType = (res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase().slice(0, 100);
     if (mediaType !== 'application/json') {
       return this.fail('not_json', `Could not use ${where}: its content type is ${mediaType || 'missing'}, not application/json`, clientId);
     }
@@ -164,7 +170,29 @@ export class CimdFetcher {
     this.cache.set(clientId, entry);
   }
 
-  private fail(reason: ClientIdDocumentErrorReason, message: string, clientId: string, cause?: unknown): never {
-    throw new ClientIdDocumentError(reason, message, clientId, cause === undefined ? undefined : { cause });
+  /** Why guardedFetch refused, as the client may read it: never the addresses a host resolved to. */
+  private refusal(err: FetchRefusedError): string {
+    switch (err.reason) {
+      case 'private_address':
+        return 'its host is not a public address; csmcp fetches client ID metadata documents only from public addresses, unless an admin allowed the host (OAUTH_CIMD_ALLOWED_HOSTS)';
+      case 'dns_failed':
+        return 'its host name did not resolve';
+      case 'connection_failed':
+        return 'the connection to its host failed';
+      case 'tls_failed':
+        return 'the TLS connection to its host failed (is its certificate valid and trusted?)';
+      case 'too_large':
+        return `it is larger than the ${this.maxBytes} bytes allowed`;
+      case 'timeout':
+        return `it did not arrive within ${this.timeoutMs} ms`;
+      case 'too_many_redirects':
+        return 'it answered with a redirect; the document must be served at its client_id URL itself (redirects are not followed)';
+      default:
+        return err.message;
+    }
+  }
+
+  private fail(reason: ClientIdDocumentErrorReason, message: string, clientId: string, cause?: unknown, description?: string): never {
+    throw new ClientIdDocumentError(reason, message, clientId, { cause, description });
   }
 }

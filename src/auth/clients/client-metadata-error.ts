@@ -29,6 +29,7 @@ export function quoteValue(value: string, max = 80): string {
   return `'${safeDescription(cut)}'`;
 }
 
-function safeDescription(text: string): string {
+/** Text with every character RFC 6749 does not allow in error_description (outside printable ASCII, " and \\) replaced by ?. */
+export function safeDescription(text: string): string {
   return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
 }

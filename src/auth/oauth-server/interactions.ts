@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
+import { metadataDocumentHost } from '../clients/cimd-client';
 import { addressGroup } from '../integrations/ip-allow-list';
 import { rememberedClientAddress } from '../../net/client-address';
 import type { PasswordService } from '../passwords/password.service';
@@ -144,8 +145,13 @@ function signInPage(res: ServerResponse, uid: string, csrf: string, error: strin
 }
 
 async function consentPage(provider: Provider, res: ServerResponse, uid: string, csrf: string, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
-  const client = await provider.Client.find(String(details.params.client_id));
-  const name = client?.clientName ?? String(details.params.client_id);
+  const clientId = String(details.params.client_id);
+  // A metadata document client's document may have become unusable since the authorization request:
+  // the page still names the client_id (Allow then ends with the provider's invalid_client).
+  const client = await provider.Client.find(clientId).catch(() => undefined);
+  const name = client?.clientName ?? clientId;
+  // A client_id URL: nobody at the company registered this client; it names itself.
+  const publisher = metadataDocumentHost(clientId);
   let redirectHost = '';
   try {
     redirectHost = new URL(String(details.params.redirect_uri)).host;
@@ -162,7 +168,7 @@ async function consentPage(provider: Provider, res: ServerResponse, uid: string,
     'Allow access?',
     `<p><strong class="client">${escapeHtml(name)}</strong> asks to access csmcp as you.</p>
 <p>It will return to <strong class="redirect-host">${escapeHtml(redirectHost)}</strong>.</p>
-<ul class="scopes">${scopes.map((s) => `<li><code>${escapeHtml(s)}</code>: ${escapeHtml(SCOPE_TEXT[s])}</li>`).join('')}</ul>
+${publisher ? `<p class="unregistered">Not registered by your administrators: this application describes itself in a document published at <strong class="client-host">${escapeHtml(publisher)}</strong>. Allow only if you trust it.</p>\n` : ''}<ul class="scopes">${scopes.map((s) => `<li><code>${escapeHtml(s)}</code>: ${escapeHtml(SCOPE_TEXT[s])}</li>`).join('')}</ul>
 <div class="actions">
 <form method="post" action="${escapeHtml(`${action}/confirm`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="primary">Allow</button></form>
 <form method="post" action="${escapeHtml(`${action}/abort`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="secondary">Deny</button></form>

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { EventStore } from '@csmcp/event-store';
 import type { AppConfig } from '../../config/config';
+import { CimdFetcher } from '../clients/cimd-fetcher';
 import type { IntegrationService } from '../integrations/integration.service';
 import type { PasswordService } from '../passwords/password.service';
 import { publicBaseUrl, type RequestLike } from '../http/public-base-url';
@@ -41,9 +42,12 @@ export class OAuthServer {
   private readonly providers = new Map<string, Promise<Provider>>();
   private readonly keys: SigningKeys;
   private readonly registrations = new Map<string, number[]>();
+  /** One cache of client ID metadata documents for every issuer. */
+  private readonly clientIdDocuments: CimdFetcher;
 
   constructor(private readonly deps: OAuthServerDeps) {
     this.keys = new SigningKeys(deps.state);
+    this.clientIdDocuments = new CimdFetcher({ allowedHosts: deps.config.cimdAllowedHosts ?? [] });
   }
 
   /** The public half of the signing keys (the resource server's key set). */
@@ -55,7 +59,8 @@ export class OAuthServer {
     let provider = this.providers.get(issuer);
     if (!provider) {
       if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value as string);
-      provider = this.keys.get().then(async (keys) => buildProvider(issuer, { store: this.deps.store, state: this.deps.state, integrations: this.deps.integrations, keys }));
+      const { store, state, integrations } = this.deps;
+      provider = this.keys.get().then(async (keys) => buildProvider(issuer, { store, state, integrations, keys, clientIdDocuments: this.clientIdDocuments }));
       provider.catch(() => this.providers.delete(issuer));
       this.providers.set(issuer, provider);
     }

@@ -3,6 +3,8 @@ import type Provider from 'oidc-provider';
 import type { AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { EventStore } from '@csmcp/event-store';
 import { findUserById } from '../../users/user-directory';
+import { ClientIdDocumentError, type CimdFetcher } from '../clients/cimd-fetcher';
+import { cimdClient, namesMetadataDocument } from '../clients/cimd-client';
 import { ClientMetadataError, validateClientMetadata } from '../clients/client-metadata';
 import { isWellFormedClientId } from '../integrations/client-credentials';
 import type { Integration } from '../integrations/integration';
@@ -58,6 +60,8 @@ export interface ProviderDeps {
   readonly state: OAuthStateStore;
   readonly integrations: IntegrationService;
   readonly keys: AuthorizationServerKeys;
+  /** Client ID Metadata Documents (an https client_id): fetched, checked and cached here; absent = not accepted. */
+  readonly clientIdDocuments?: Pick<CimdFetcher, 'get'> | null;
 }
 
 function isLoopbackHttp(uri: string): boolean {
@@ -100,7 +104,8 @@ export function integrationClient(integration: Integration): AdapterPayload | un
  * One oidc-provider instance for `issuer` (csmcp's public base URL), configured as the decision record
  * (docs/oauth-authorization-server.md) lays out: authorization code + PKCE S256 only, resource
  * indicators with ES256 at+jwt access tokens for the MCP URLs, refresh rotation with reuse detection,
- * revocation, client credentials for shared integrations, DCR through validateClientMetadata, no CIMD.
+ * revocation, client credentials for shared integrations, DCR through validateClientMetadata, Client ID
+ * Metadata Documents through deps.clientIdDocuments.
  */
 export async function buildProvider(issuer: string, deps: ProviderDeps): Promise<Provider> {
   // Loaded on first use, not at import: oidc-provider warns on stderr at import on Node 20 ("Unsupported
@@ -108,10 +113,25 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
   const oidc = await import('oidc-provider');
   const { errors } = oidc;
   const resources = MCP_RESOURCE_PATHS.map((p) => `${issuer}${p}`);
+  // A URL as client_id: the client is what its metadata document says, fetched with csmcp's SSRF-guarded
+  // fetch (CimdFetcher) and handed to the provider as an adapter-loaded client. Not oidc-provider's own
+  // clientIdMetadataDocument feature: its refusals all read "client_id metadata document fetch failed",
+  // it has no allow-list for an admin's internal hosts, and its address guard is off under jest.
+  const metadataDocumentClient = async (id: string): Promise<AdapterPayload | undefined> => {
+    if (!deps.clientIdDocuments) return undefined;
+    try {
+      return cimdClient(await deps.clientIdDocuments.get(id)) as AdapterPayload;
+    } catch (error) {
+      // The description says why (never where the host resolved); the details go to error_detail (logs).
+      if (error instanceof ClientIdDocumentError) throw new errors.InvalidClient(error.description, { cause: error });
+      throw error;
+    }
+  };
   const ClientAdapterBase = adapterFor(
     deps.state,
     () => new errors.InvalidGrant('grant request is invalid'),
     async (id) => {
+      if (namesMetadataDocument(id)) return metadataDocumentClient(id);
       if (!isWellFormedClientId(id)) return undefined;
       const integration = await deps.integrations.get(id);
       if (!integration) return undefined;
@@ -180,6 +200,7 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
       return { accountId: user.userId, claims: async () => ({ sub: user.userId }) };
     },
     interactions: { url: async (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    ...(deps.clientIdDocuments ? { discovery: { client_id_metadata_document_supported: true } } : {}),
     extraClientMetadata: {
       properties: ['csmcp_context'],
       validator: (ctx, key, value, metadata) => {
