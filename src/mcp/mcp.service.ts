@@ -9,6 +9,7 @@ import { BearerTokenVerifier } from '../auth/http/bearer-token.verifier';
 import type { Principal } from '../auth/principal';
 import type { AppConfig } from '../config/config';
 import { WritePolicyService } from '../governance/write-policy-config/write-policy.service';
+import { clientAddress } from '../net/client-address';
 import { APP_CONFIG } from '../infrastructure/tokens';
 import { LegacySseEndpoint } from './http/legacy-sse.endpoint';
 import { checkProtocolVersionHeader, OriginPolicy, sendJsonRpcError, setCorsHeaders } from './http/request-guards';
@@ -32,6 +33,8 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
   private readonly streamable: StreamableHttpEndpoint;
   private readonly legacy: LegacySseEndpoint;
   private readonly authenticate: (req: AuthenticatedRequest, res: ServerResponse, next: () => void) => void;
+  /** Where a request comes from: the TCP peer, or behind TRUSTED_PROXIES the client it forwards for. */
+  private readonly clientAddress: (req: AuthenticatedRequest) => string | null;
   private readonly sweeper: NodeJS.Timeout;
   private stopping = false;
 
@@ -43,6 +46,8 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
     commands: CommandBus,
   ) {
     this.origins = new OriginPolicy(config);
+    const trustedProxies = config.trustedProxies ?? [];
+    this.clientAddress = (req) => clientAddress(req, trustedProxies);
     this.state = new McpStateStore(
       config.readModels.kind === 'postgres'
         ? new PostgresReadModelDatabase({ connectionString: config.readModels.connectionString, schema: config.readModels.schema, poolSize: 4 })
@@ -67,6 +72,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       challengeScope: 'cs:read cs:write',
       // A token good for neither reading nor writing cannot open a session; each tool checks its own scope.
       requireAnyScope: ['cs:read', 'cs:write'],
+      clientAddress: this.clientAddress,
       onError: (error) => this.logger.error({ err: error, msg: 'access token check failed' }),
     }) as never;
     this.sweeper = setInterval(() => void this.state.sweep().catch((error) => this.logger.warn({ err: error, msg: 'MCP state sweep failed' })), 10 * 60_000);
@@ -127,7 +133,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
     });
     const principal = authenticated ? principalOf(req) : undefined;
     if (!principal) return null;
-    req.auth = { ...req.auth!, extra: { ...req.auth!.extra, sourceIp: req.socket.remoteAddress ?? null } };
+    req.auth = { ...req.auth!, extra: { ...req.auth!.extra, sourceIp: this.clientAddress(req) } };
     const version = checkProtocolVersionHeader(req);
     if (version) {
       sendJsonRpcError(res, version.status, -32000, version.message);

@@ -14,7 +14,7 @@ export interface BearerRequest {
   readonly headers: IncomingHttpHeaders;
   /** The path and query the request was sent to (a token in the query is refused). */
   readonly url?: string;
-  /** Where the request comes from (an integration's IP allow-list is checked against remoteAddress). */
+  /** The TCP peer: where the request comes from unless `clientAddress` says otherwise. */
   readonly socket?: { readonly remoteAddress?: string };
   auth?: AuthInfo;
 }
@@ -43,6 +43,11 @@ export interface BearerAuthOptions<Req extends BearerRequest> {
    * (e.g. the MCP endpoint: cs:read or cs:write to connect at all).
    */
   readonly requireAnyScope?: readonly Scope[];
+  /**
+   * Where the request comes from, for the IP allow-list of the integration a token was issued to
+   * (behind trusted proxies: clientAddress of src/net); default the TCP peer's address.
+   */
+  readonly clientAddress?: (req: Req) => string | null;
   /** Told about failures that are not the caller's fault (the store is down), for the log. */
   readonly onError?: (error: unknown, req: Req) => void;
 }
@@ -97,7 +102,8 @@ export function bearerAuthMiddleware<Req extends BearerRequest, Res extends Bear
         { error: 'invalid_token', error_description: error.message },
       );
     if (!match) return failed(new InvalidTokenError('malformed'));
-    const context = options.resource ? { resource: options.resource(req), sourceIp: req.socket?.remoteAddress ?? null } : undefined;
+    const sourceIp = options.clientAddress ? options.clientAddress(req) : (req.socket?.remoteAddress ?? null);
+    const context = options.resource ? { resource: options.resource(req), sourceIp } : undefined;
     verifier.verify(match[1], context).then(
       (principal) => {
         const needed = options.requireAnyScope;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult, type KeyObject } from 'jose';
 import type { EventStore } from '@csmcp/event-store';
 import { findUserByEmail, findUserById, type UserRecord } from '../../users/user-directory';
-import { SCOPES, type Principal, type Scope } from '../principal';
+import { machineClientPrincipal, SCOPES, type MachineClient, type Principal, type Scope } from '../principal';
 import type { KeySet } from './key-sets';
 import { AuthorizationServerUnavailableError, JwtRejectedError } from './jwt-rejected.error';
 
@@ -48,6 +48,14 @@ export interface RevocationList {
   isRevoked(token: { readonly issuer: string; readonly grantId: string | null; readonly tokenId: string | null }): Promise<boolean>;
 }
 
+/**
+ * The machine clients (client credentials grant) whose tokens stand for the client itself. null: no
+ * such client (anymore) — an unknown client, or an integration no longer allowed the grant.
+ */
+export interface MachineClientLookup {
+  byClientId(clientId: string): Promise<MachineClient | null>;
+}
+
 export interface JwtAccessTokenVerifierOptions {
   /** `iss` must be exactly this. */
   readonly issuer: string;
@@ -69,6 +77,12 @@ export interface JwtAccessTokenVerifierOptions {
    */
   readonly requireAtJwtType?: boolean;
   readonly revocations?: RevocationList;
+  /**
+   * Machine clients: a token whose `sub` is its own `client_id` (what a client credentials grant
+   * issues) stands for that client (machineClientPrincipal), found here. Absent: such a token is
+   * looked up as a user like any other (and refused, there being no such user).
+   */
+  readonly machineClients?: MachineClientLookup;
   readonly clockToleranceSeconds?: number;
 }
 
@@ -181,9 +195,16 @@ export class JwtAccessTokenVerifier {
     if (this.options.revocations && (await this.options.revocations.isRevoked({ issuer: this.options.issuer, grantId, tokenId: jti })))
       throw new JwtRejectedError('revoked');
 
-    const user = await this.userOf(payload);
     const granted = scopesOf(payload);
     const clientId = stringClaim(payload, 'client_id', 200) ?? stringClaim(payload, 'azp', 200);
+    const tokenId = jti ? `jwt:${jti}` : `jwt-sha256:${createHash('sha256').update(bearer, 'utf8').digest('hex').slice(0, 32)}`;
+    if (this.options.machineClients && clientId !== null && payload.sub === clientId) {
+      const client = await this.options.machineClients.byClientId(clientId);
+      if (!client) throw new JwtRejectedError('not_machine_client');
+      return machineClientPrincipal(client, { scopes: granted, tokenId, expiresAt: payload.exp as number });
+    }
+
+    const user = await this.userOf(payload);
     return {
       userId: user.userId,
       email: user.email,
@@ -192,7 +213,7 @@ export class JwtAccessTokenVerifier {
       // As for personal access tokens, the admin scope follows the role.
       scopes: SCOPES.filter((s) => granted.has(s) && (s !== 'admin' || user.role === 'admin')),
       accessContext: this.options.accessContext ?? 'personal',
-      tokenId: jti ? `jwt:${jti}` : `jwt-sha256:${createHash('sha256').update(bearer, 'utf8').digest('hex').slice(0, 32)}`,
+      tokenId,
       tokenKind: 'oauth_access_token',
       integrationId: clientId,
       integrationName: null,

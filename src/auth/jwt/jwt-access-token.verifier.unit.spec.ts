@@ -253,6 +253,49 @@ describe.each(['ES256', 'RS256'] as const)('JwtAccessTokenVerifier (%s)', (alg) 
     ]);
   });
 
+  describe('machine clients (client credentials)', () => {
+    const SYNC = { clientId: 'csmcp_int_sync', name: 'Nightly Sync', scopes: ['cs:read', 'cs:write'] as const };
+    const machineClients = { byClientId: async (id: string) => (id === SYNC.clientId ? { ...SYNC, scopes: [...SYNC.scopes] } : null) };
+    const machineClaims = (extra: JWTPayload = {}) => claims({ sub: SYNC.clientId, client_id: SYNC.clientId, email: undefined, scope: 'cs:read cs:write admin', ...extra });
+
+    it('turns a token whose sub is its own client_id into the Principal of that client: shared access, the csm role, never admin', async () => {
+      const principal = await verifier({ machineClients }).verify(await sign(machineClaims()), { resource: MCP });
+      expect(principal).toEqual({
+        actor: 'client',
+        userId: 'csmcp_int_sync',
+        email: null,
+        name: 'Nightly Sync',
+        role: 'csm',
+        scopes: ['cs:read', 'cs:write'],
+        accessContext: 'shared',
+        tokenId: 'jwt:tok-1',
+        tokenKind: 'oauth_access_token',
+        integrationId: 'csmcp_int_sync',
+        integrationName: 'Nightly Sync',
+        expiresAt: SECONDS + 3600,
+      });
+    });
+
+    it("keeps only the scopes the integration still allows", async () => {
+      const narrowed = { byClientId: async () => ({ ...SYNC, scopes: ['cs:read' as const] }) };
+      expect((await verifier({ machineClients: narrowed }).verify(await sign(machineClaims()), { resource: MCP })).scopes).toEqual(['cs:read']);
+      expect((await verifier({ machineClients }).verify(await sign(machineClaims({ scope: 'cs:read' })), { resource: MCP })).scopes).toEqual(['cs:read']);
+    });
+
+    it('refuses a client that is no machine client (any more)', async () => {
+      const error = await rejection(await sign(machineClaims({ sub: 'csmcp_int_other', client_id: 'csmcp_int_other' })), { machineClients });
+      expect(error.rejection).toBe('not_machine_client');
+      expect(error.message).toBe(
+        'The access token stands for a client that may not act on its own: only a confidential integration with shared access and the client_credentials grant may (csmcp integrations update --grant-types)',
+      );
+    });
+
+    it('takes a token for a user as before, and without a machine client lookup a client token is a token for no user', async () => {
+      await expect(verifier({ machineClients }).verify(await sign(), { resource: MCP })).resolves.toMatchObject({ userId: 'u-anna' });
+      await expectRejected(await sign(machineClaims({ email: 'anna@example.com' })), 'unknown_user', { userClaim: 'sub', userMatch: 'user_id' });
+    });
+  });
+
   it('refuses what is not a signed JWT', async () => {
     for (const token of ['abc', 'a.b', 'a.b.c.d.e', `${b64({ alg })}.${b64(claims())}.!!`]) await expectRejected(token, 'malformed');
   });

@@ -17,7 +17,8 @@ export type JwtRejection =
   | 'no_user_claim'
   | 'unknown_user'
   | 'email_unverified'
-  | 'integration_disabled';
+  | 'integration_disabled'
+  | 'not_machine_client';
 
 /** Details that make a message precise; none of them comes from the token. */
 export interface JwtRejectionDetails {
@@ -46,6 +47,7 @@ const COARSE: Record<JwtRejection, InvalidTokenReason> = {
   unknown_user: 'user_gone',
   email_unverified: 'user_gone',
   integration_disabled: 'unknown',
+  not_machine_client: 'unknown',
 };
 
 function message(reason: JwtRejection, details: JwtRejectionDetails): string {
@@ -82,6 +84,8 @@ function message(reason: JwtRejection, details: JwtRejectionDetails): string {
       return 'The authorization server says the email of this token is not verified';
     case 'integration_disabled':
       return `The integration ${details.integration ?? 'this token was issued to'} is disabled; an admin can enable it again (csmcp integrations enable)`;
+    case 'not_machine_client':
+      return 'The access token stands for a client that may not act on its own: only a confidential integration with shared access and the client_credentials grant may (csmcp integrations update --grant-types)';
   }
 }
 

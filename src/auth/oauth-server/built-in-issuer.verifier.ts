@@ -8,7 +8,8 @@ import { JwtRejectedError } from '../jwt/jwt-rejected.error';
 import { localKeySet } from '../jwt/key-sets';
 import { ipAllowed } from '../integrations/ip-allow-list';
 import { IntegrationService } from '../integrations/integration.service';
-import type { Principal } from '../principal';
+import type { Integration } from '../integrations/integration';
+import type { MachineClient, Principal } from '../principal';
 import type { OAuthStateStore } from './oauth-state.store';
 
 const MAX_ISSUERS = 16;
@@ -23,10 +24,22 @@ export function issuerOfResource(resource: string): string {
 }
 
 /**
+ * An integration as a machine client: only a confidential one with shared access that (still) allows
+ * the client credentials grant, as provider-configuration's integrationClient issues such tokens.
+ * Whether it is enabled is checked with every token (followIntegration), as for users' tokens.
+ */
+export function machineClientOf(integration: Integration | null): MachineClient | null {
+  if (!integration?.confidential || integration.accessContext !== 'shared' || !integration.grantTypes.includes('client_credentials')) return null;
+  return { clientId: integration.clientId, name: integration.name, scopes: integration.scopes };
+}
+
+/**
  * The MCP endpoint's check of the built-in authorization server's access tokens: ES256 at+jwt, signed
  * with the shared key, `iss` = csmcp's public base URL the request came to, `aud` = the MCP URL, `sub`
  * = a csmcp user id, `gid` not a revoked grant (OAuthStateStore). The access context is the one the
- * token was issued with (`ctx`, from the integration).
+ * token was issued with (`ctx`, from the integration). A client credentials token (`sub` = its
+ * `client_id`) stands for the machine client itself (machineClientPrincipal): shared access, the
+ * scopes of the token that the integration still allows.
  *
  * A token issued to an integration (client_id = its integration id) follows that integration as it is
  * now (the registry, kept ≤ 1 s): the Principal gets its name; a disabled integration's tokens are
@@ -77,6 +90,7 @@ export class BuiltInIssuerVerifier implements TokenVerifier {
         userMatch: 'user_id',
         requireAtJwtType: true,
         revocations: { isRevoked: async ({ grantId }) => grantId !== null && (await this.state.grantRevoked(grantId)) },
+        machineClients: { byClientId: async (clientId) => machineClientOf(await this.integrations.get(clientId)) },
       });
       this.verifiers.set(issuer, verifier);
     }

@@ -21,6 +21,8 @@ export const csm: PolicyCaller = { userId: 'u-anna', role: 'csm', accessContext:
 export const personalCsm: PolicyCaller = { ...csm, accessContext: 'personal', integrationId: null };
 export const viewer: PolicyCaller = { userId: 'u-vera', role: 'viewer', accessContext: 'shared', integrationId: 'claude' };
 export const admin: PolicyCaller = { userId: 'u-ben', role: 'admin', accessContext: 'shared', integrationId: 'copilot' };
+/** A machine client (client credentials): its client id for a user id, the csm role, shared access. */
+export const machineClient: PolicyCaller = { actor: 'client', userId: 'csmcp_int_sync', role: 'csm', accessContext: 'shared', integrationId: 'csmcp_int_sync' };
 
 /** A create_cta on acme by a csm unless told otherwise. */
 export function request(overrides: Partial<WriteRequest> = {}): WriteRequest {

@@ -8,6 +8,7 @@ import { noDeletes } from './rules/no-deletes.rule';
 import { noScorecardWrites } from './rules/no-scorecard-writes.rule';
 import { noTimelineOnScorecard } from './rules/no-timeline-on-scorecard.rule';
 import { ownerIsUser } from './rules/owner-is-user.rule';
+import { ownerNamedForClient } from './rules/owner-named-for-client.rule';
 import { recordExists } from './rules/record-exists.rule';
 import { relationshipOfCompany } from './rules/relationship-of-company.rule';
 import { roleCanWrite } from './rules/role-can-write.rule';
@@ -39,6 +40,7 @@ export const WRITE_POLICY_RULES: ReadonlyArray<readonly [name: string, rule: Wri
   ['relationship-of-company', relationshipOfCompany], //        RELATIONSHIP_NOT_FOUND, RELATIONSHIP_NOT_OF_COMPANY
   ['success-plan-of-company', successPlanOfCompany], //         SUCCESS_PLAN_NOT_FOUND, SUCCESS_PLAN_NOT_OF_COMPANY
   ['cta-context-of-company', ctaContextOfCompany], //           CTA_NOT_FOUND, CTA_NOT_OF_COMPANY
+  ['owner-named-for-client', ownerNamedForClient], //          OWNER_REQUIRED
   ['owner-is-user', ownerIsUser], //                            OWNER_NOT_A_USER
   ['cta-reopen', ctaReopen], //                                 CTA_REOPEN_NOT_ALLOWED
   ['task-on-open-cta', taskOnOpenCta], //                       TASK_ON_CLOSED_CTA

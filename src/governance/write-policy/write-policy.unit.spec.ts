@@ -95,6 +95,7 @@ describe('write policy', () => {
       'relationship-of-company',
       'success-plan-of-company',
       'cta-context-of-company',
+      'owner-named-for-client',
       'owner-is-user',
       'cta-reopen',
       'task-on-open-cta',

@@ -18,6 +18,8 @@ export type WriteEntity = (typeof WRITE_ENTITIES)[number];
 
 /** Who asks. The transport's verified caller (with more fields) can be passed as is. */
 export interface PolicyCaller {
+  /** A user (absent = user), or a machine client (client credentials): then userId is its client id. */
+  readonly actor?: 'user' | 'client';
   readonly userId: string;
   readonly role: CallerRole;
   /** personal: a personal-access caller writes only to companies it may see. */
@@ -95,6 +97,7 @@ export type PolicyRefusalCode =
   | 'SUCCESS_PLAN_NOT_OF_COMPANY'
   | 'CTA_NOT_OF_COMPANY'
   | 'OWNER_NOT_A_USER'
+  | 'OWNER_REQUIRED'
   | 'CTA_REOPEN_NOT_ALLOWED'
   | 'TASK_ON_CLOSED_CTA';
 

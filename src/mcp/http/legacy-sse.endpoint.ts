@@ -2,18 +2,19 @@ import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Position } from '@csmcp/event-store';
-import type { Principal } from '../../auth/principal';
+import { sessionOwnerOf, type Principal } from '../../auth/principal';
 import { createMcpServer, type McpServerDeps } from '../server/mcp-server.factory';
 import { readJsonBody, sendJsonRpcError } from './request-guards';
 import type { AuthenticatedRequest } from './streamable-http.endpoint';
 
 interface LegacySession {
-  readonly userId: string;
+  /** sessionOwnerOf: the user, or `client:<id>` for a machine client. */
+  readonly owner: string;
   readonly transport: SSEServerTransport;
   readonly server: Server;
 }
 
-/** Open legacy streams per user: each holds a connection and a server in this process. */
+/** Open legacy streams per user (or machine client): each holds a connection and a server in this process. */
 const MAX_STREAMS_PER_USER = 20;
 
 /**
@@ -28,9 +29,10 @@ export class LegacySseEndpoint {
   constructor(private readonly deps: McpServerDeps) {}
 
   async open(req: AuthenticatedRequest, res: ServerResponse, principal: Principal, messagesPath: string): Promise<void> {
-    const open = [...this.sessions.values()].filter((s) => s.userId === principal.userId).length;
+    const owner = sessionOwnerOf(principal);
+    const open = [...this.sessions.values()].filter((s) => s.owner === owner).length;
     if (open >= MAX_STREAMS_PER_USER)
-      return sendJsonRpcError(res, 429, -32000, `Too many open SSE streams for this user (at most ${MAX_STREAMS_PER_USER}); close one first`);
+      return sendJsonRpcError(res, 429, -32000, `Too many open SSE streams for this user or client (at most ${MAX_STREAMS_PER_USER}); close one first`);
     const transport = new SSEServerTransport(messagesPath, res);
     let lastWrite: Position | undefined;
     const server = createMcpServer(this.deps, {
@@ -40,7 +42,7 @@ export class LegacySseEndpoint {
         lastWrite = position;
       },
     });
-    this.sessions.set(transport.sessionId, { userId: principal.userId, transport, server });
+    this.sessions.set(transport.sessionId, { owner, transport, server });
     transport.onclose = () => this.sessions.delete(transport.sessionId);
     res.on('close', () => void server.close());
     await server.connect(transport);
@@ -49,8 +51,8 @@ export class LegacySseEndpoint {
   async message(req: AuthenticatedRequest, res: ServerResponse, principal: Principal, sessionId: string | undefined): Promise<void> {
     const session = sessionId ? this.sessions.get(sessionId) : undefined;
     if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: open a stream with GET /sse and post to the URL it names');
-    if (session.userId !== principal.userId)
-      return sendJsonRpcError(res, 403, -32000, 'Forbidden: this session was opened by another user');
+    if (session.owner !== sessionOwnerOf(principal))
+      return sendJsonRpcError(res, 403, -32000, 'Forbidden: this session was opened by another user or client');
     const body = await readJsonBody(req);
     if (!body.ok) return sendJsonRpcError(res, body.status, body.code, body.message);
     await session.transport.handlePostMessage(req, res, body.body);

@@ -6,7 +6,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { Position } from '@csmcp/event-store';
-import type { Principal } from '../../auth/principal';
+import { sessionOwnerOf, type Principal } from '../../auth/principal';
 import { createMcpServer, type McpServerDeps, type McpSessionContext } from '../server/mcp-server.factory';
 import type { McpStateStore } from '../state/mcp-state.store';
 import { PROTOCOL_VERSIONS, readJsonBody, sendJsonRpcError } from './request-guards';
@@ -14,7 +14,8 @@ import { PROTOCOL_VERSIONS, readJsonBody, sendJsonRpcError } from './request-gua
 /** A session this process holds in memory; the shared state store has the rest. */
 interface LiveSession {
   readonly id: string;
-  readonly userId: string;
+  /** sessionOwnerOf: the user, or `client:<id>` for a machine client. */
+  readonly owner: string;
   readonly server: Server;
   readonly transport: WebStandardStreamableHTTPServerTransport;
   lastWrite: Position | undefined;
@@ -30,8 +31,8 @@ export interface AuthenticatedRequest extends IncomingMessage {
 const IDLE_EVICT_MS = 10 * 60_000;
 
 /**
- * Streamable HTTP (MCP 2025-03-26 and later). `initialize` opens a session bound to the user who sent
- * it; any other POST without Mcp-Session-Id is served statelessly. Sessions live in the shared state
+ * Streamable HTTP (MCP 2025-03-26 and later). `initialize` opens a session bound to the user (or
+ * machine client) who sent it; any other POST without Mcp-Session-Id is served statelessly. Sessions live in the shared state
  * store, so an instance that has never seen one restores it (replaying its initialize) and serves it:
  * no sticky routing needed. Session responses stream as SSE with event ids kept in the store, so a
  * client that lost a stream resumes with Last-Event-ID.
@@ -75,8 +76,8 @@ export class StreamableHttpEndpoint {
       this.drop(sessionId);
       return sendJsonRpcError(res, 404, -32001, 'Session not found: it ended or expired; send initialize to open a new one');
     }
-    if (record.userId !== principal.userId)
-      return sendJsonRpcError(res, 403, -32000, 'Forbidden: this session was opened by another user; open your own with initialize');
+    if (record.userId !== sessionOwnerOf(principal))
+      return sendJsonRpcError(res, 403, -32000, 'Forbidden: this session was opened by another user or client; open your own with initialize');
     if (batchNotAllowed(parsedBody, header(req, 'mcp-protocol-version') ?? record.protocolVersion)) return refuseBatch(res);
     const live = this.sessions.get(sessionId) ?? (await this.restore(sessionId, record.initializeParams, req.auth!));
     if (!live) return sendJsonRpcError(res, 404, -32001, 'Session not found: send initialize to open a new one');
@@ -89,8 +90,9 @@ export class StreamableHttpEndpoint {
   private async openSession(req: AuthenticatedRequest, res: ServerResponse, principal: Principal, initialize: unknown): Promise<void> {
     const id = randomUUID();
     const params = (initialize as { params: Record<string, unknown> }).params;
-    const live = this.live(id, principal.userId, async () => {
-      await this.state.createSession({ sessionId: id, userId: principal.userId, protocolVersion: String(params.protocolVersion), initializeParams: params });
+    const owner = sessionOwnerOf(principal);
+    const live = this.live(id, owner, async () => {
+      await this.state.createSession({ sessionId: id, userId: owner, protocolVersion: String(params.protocolVersion), initializeParams: params });
       this.sessions.set(id, live);
     });
     await live.server.connect(live.transport);
@@ -102,7 +104,7 @@ export class StreamableHttpEndpoint {
     const pending = this.restoring.get(id);
     if (pending) return pending;
     const restoring = (async () => {
-      const live = this.live(id, (auth.extra?.principal as Principal).userId, async () => {});
+      const live = this.live(id, sessionOwnerOf(auth.extra?.principal as Principal), async () => {});
       await live.server.connect(live.transport);
       // Replaying initialize + initialized gives the server the client's capabilities again and puts the
       // transport in the initialised state under the same id, through the SDK's public API.
@@ -119,7 +121,7 @@ export class StreamableHttpEndpoint {
     return restoring;
   }
 
-  private live(id: string, userId: string, onInitialized: () => Promise<void>): LiveSession {
+  private live(id: string, owner: string, onInitialized: () => Promise<void>): LiveSession {
     const session: McpSessionContext = {
       sessionId: id,
       lastWrite: () => live.lastWrite,
@@ -137,7 +139,7 @@ export class StreamableHttpEndpoint {
         this.sessions.delete(id);
       },
     });
-    const live: LiveSession = { id, userId, server: createMcpServer(this.deps, session), transport, lastWrite: undefined, lastUsed: Date.now() };
+    const live: LiveSession = { id, owner, server: createMcpServer(this.deps, session), transport, lastWrite: undefined, lastUsed: Date.now() };
     return live;
   }
 

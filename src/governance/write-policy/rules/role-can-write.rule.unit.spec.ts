@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY, WRITE_TOOLS } from '../policy-config';
-import { check, admin, context, csm, request, viewer, withConfig } from '../policy-spec.helpers';
+import { check, admin, context, csm, machineClient, request, viewer, withConfig } from '../policy-spec.helpers';
 import { roleCanWrite } from './role-can-write.rule';
 
 describe('rule role-can-write (ROLE_CANNOT_WRITE)', () => {
@@ -31,6 +31,16 @@ describe('rule role-can-write (ROLE_CANNOT_WRITE)', () => {
     await expect(check(roleCanWrite, request({ caller: csm }), context(config))).resolves.toMatchObject({
       code: 'ROLE_CANNOT_WRITE',
       message: expect.stringContaining('Your role (csm) cannot write through MCP'),
+    });
+  });
+
+  it('lets a machine client write as a csm, and says which role to switch on when csm may not write', async () => {
+    await expect(check(roleCanWrite, request({ caller: machineClient }), context())).resolves.toBeNull();
+    const config = withConfig((c) => ({ roles: { ...c.roles, csm: DEFAULT_POLICY.roles.viewer } }));
+    await expect(check(roleCanWrite, request({ caller: machineClient }), context(config))).resolves.toEqual({
+      code: 'ROLE_CANNOT_WRITE',
+      message:
+        "Machine clients write with the csm role's write tools, and the write policy switches all of them off for csm; ask an admin to switch write tools on for csm",
     });
   });
 });

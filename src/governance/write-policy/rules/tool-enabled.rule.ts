@@ -7,6 +7,11 @@ export const toolEnabled: WritePolicyRule = (request, { config }) => {
   if (tool === null) return null;
   const availability = toolAvailability(config, tool, request.caller);
   if (availability.enabled) return null;
+  if (availability.switchedOffBy === 'role' && request.caller.actor === 'client')
+    return refuse(
+      'TOOL_DISABLED',
+      `The write tool ${tool} is switched off by the write policy for the ${request.caller.role} role, which machine clients write with; ask an admin to switch it on`,
+    );
   if (availability.switchedOffBy === 'role')
     return refuse(
       'TOOL_DISABLED',

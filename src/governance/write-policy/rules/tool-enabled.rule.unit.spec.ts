@@ -1,4 +1,4 @@
-import { check, admin, context, csm, request, viewer, withConfig } from '../policy-spec.helpers';
+import { check, admin, context, csm, machineClient, request, viewer, withConfig } from '../policy-spec.helpers';
 import { toolEnabled } from './tool-enabled.rule';
 
 describe('rule tool-enabled (TOOL_DISABLED)', () => {
@@ -36,6 +36,21 @@ describe('rule tool-enabled (TOOL_DISABLED)', () => {
     await expect(check(toolEnabled, request({ caller: viewer }), context(config))).resolves.toMatchObject({
       code: 'TOOL_DISABLED',
       message: 'The write tool create_cta is switched off for your role (viewer) by the write policy; ask an admin to switch it on',
+    });
+  });
+
+  it("holds a machine client to the csm role's switches and to its own integration's", async () => {
+    await expect(check(toolEnabled, request({ caller: machineClient }), context())).resolves.toBeNull();
+    const roleOff = withConfig((c) => ({ roles: { ...c.roles, csm: { ...c.roles.csm, create_cta: false } } }));
+    await expect(check(toolEnabled, request({ caller: machineClient }), context(roleOff))).resolves.toEqual({
+      code: 'TOOL_DISABLED',
+      message: 'The write tool create_cta is switched off by the write policy for the csm role, which machine clients write with; ask an admin to switch it on',
+    });
+    const integrationOff = withConfig(() => ({ integrations: { csmcp_int_sync: { create_cta: false } } }));
+    await expect(check(toolEnabled, request({ caller: machineClient }), context(integrationOff))).resolves.toEqual({
+      code: 'TOOL_DISABLED',
+      message:
+        'The write tool create_cta is switched off for this integration (csmcp_int_sync) by the write policy; ask an admin to switch it on, or use another connector',
     });
   });
 
