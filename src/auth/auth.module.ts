@@ -1,10 +1,12 @@
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { EventStore } from '@csmcp/event-store';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG, EVENT_STORE } from '../infrastructure/tokens';
 import { BearerTokenVerifier } from './http/bearer-token.verifier';
 import { ProtectedResourceController } from './http/protected-resource.controller';
 import { externalIssuerVerifier } from './jwt/external-issuer';
+import { identityProviderSignIn } from './identity-provider/identity-provider.provider';
 import { IntegrationService } from './integrations/integration.service';
 import { PasswordService } from './passwords/password.service';
 import { AccessTokenService } from './tokens/access-token.service';
@@ -28,9 +30,9 @@ const oauthState: Provider = {
 /** The built-in authorization server (src/auth/oauth-server); its HTTP side is OAuthServerModule. */
 const oauthServer: Provider = {
   provide: OAuthServer,
-  inject: [APP_CONFIG, EVENT_STORE, OAuthStateStore, IntegrationService, PasswordService],
-  useFactory: (config: AppConfig, store: EventStore, state: OAuthStateStore, integrations: IntegrationService, passwords: PasswordService) =>
-    new OAuthServer({ config, store, state, integrations, passwords }),
+  inject: [APP_CONFIG, EVENT_STORE, OAuthStateStore, IntegrationService, PasswordService, CommandBus],
+  useFactory: (config: AppConfig, store: EventStore, state: OAuthStateStore, integrations: IntegrationService, passwords: PasswordService, commands: CommandBus) =>
+    new OAuthServer({ config, store, state, integrations, passwords, identityProvider: identityProviderSignIn(config, store, commands) }),
 };
 
 /**

@@ -2,6 +2,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { metadataDocumentHost } from '../clients/cimd-client';
+import { IDP_CALLBACK_PATH, type IdentityProviderSignIn, type IdpRequestContext } from '../identity-provider/identity-provider-sign-in';
+import type { IdpSignInRefused } from '../identity-provider/idp-refusal';
 import { addressGroup } from '../integrations/ip-allow-list';
 import { rememberedClientAddress } from '../../net/client-address';
 import type { PasswordService } from '../passwords/password.service';
@@ -31,6 +33,10 @@ export interface InteractionDeps {
   readonly state: OAuthStateStore;
   /** Keys the CSRF tokens (the provider's cookie key). */
   readonly csrfKey: string;
+  /** Sign-in through the company's identity provider (IDP_*): a second button on the sign-in page; null = none. */
+  readonly identityProvider?: IdentityProviderSignIn | null;
+  /** csmcp's public base URL: the identity provider's callback URL is built from it. */
+  readonly baseUrl: string;
 }
 
 /**
@@ -40,7 +46,8 @@ export interface InteractionDeps {
  * browser by the provider's cookie, which interactionDetails checks.
  */
 export async function handleInteraction(provider: Provider, deps: InteractionDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const match = /^\/oauth\/interaction\/([A-Za-z0-9_-]{1,100})(?:\/(login|confirm|abort))?$/.exec(path);
+  if (path === IDP_CALLBACK_PATH) return identityProviderCallback(deps, req, res);
+  const match = /^\/oauth\/interaction\/([A-Za-z0-9_-]{1,100})(?:\/(login|confirm|abort|idp|idp-done))?$/.exec(path);
   if (!match) return page(res, 404, 'Not found', '<p>There is no such page.</p>');
   const [, uid, action] = match;
   let details: Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -51,10 +58,29 @@ export async function handleInteraction(provider: Provider, deps: InteractionDep
   }
   if (details.uid !== uid) return page(res, 400, 'Sign-in expired', '<p>This sign-in does not match this browser. Go back to the application and connect again.</p>');
   const csrf = csrfToken(deps.csrfKey, uid);
+  const idp = deps.identityProvider ?? null;
+  const signInPage = (error: string | null, status: number) => renderSignInPage(res, uid, csrf, idp?.name ?? null, error, status);
+  const idpContext: IdpRequestContext = { baseUrl: deps.baseUrl, cookieKey: deps.csrfKey };
 
   if (req.method === 'GET' && action === undefined) {
-    if (details.prompt.name === 'login') return signInPage(res, uid, csrf, null, 200);
+    if (details.prompt.name === 'login') return signInPage(null, 200);
     return consentPage(provider, res, uid, csrf, details);
+  }
+  if (action === 'idp-done' || (action === 'idp' && !idp)) {
+    if (!idp) return page(res, 404, 'Not found', '<p>There is no such page.</p>');
+    if (req.method !== 'GET') return page(res, 405, 'Not allowed', '<p>This page is only visited, never posted to.</p>');
+    if (details.prompt.name !== 'login') return page(res, 400, 'Bad request', '<p>You are signed in already.</p>');
+    // The user the identity provider's callback signed in, for this interaction: the provider's own
+    // interaction cookie (checked by interactionDetails above) and ours must both be this browser's.
+    const userId = idp.finish(req, res, uid, idpContext);
+    if (!userId)
+      return page(
+        res,
+        400,
+        'Sign-in expired',
+        `<p>This sign-in through ${escapeHtml(idp.name)} is not this browser's or is over. <a href="${escapeHtml(`/oauth/interaction/${encodeURIComponent(uid)}`)}">Back to sign-in</a></p>`,
+      );
+    return provider.interactionFinished(req, res, { login: { accountId: userId } }, { mergeWithLastSubmission: false });
   }
   if (req.method !== 'POST' || action === undefined) return page(res, 405, 'Not allowed', '<p>Use the form.</p>');
 
@@ -66,6 +92,11 @@ export async function handleInteraction(provider: Provider, deps: InteractionDep
   }
   if (!csrfMatches(csrf, form.get('csrf'))) return page(res, 403, 'Forbidden', '<p>The form is stale or was not sent from this page. Reload it and try again.</p>');
 
+  if (action === 'idp') {
+    if (details.prompt.name !== 'login') return page(res, 400, 'Bad request', '<p>You are signed in already.</p>');
+    const refusal = await idp!.start(req, res, uid, idpContext);
+    return refusal ? refusalPage(res, refusal, uid) : undefined;
+  }
   if (action === 'abort') {
     return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user did not allow access' }, { mergeWithLastSubmission: false });
   }
@@ -77,14 +108,14 @@ export async function handleInteraction(provider: Provider, deps: InteractionDep
     // Counted in the shared database, so every instance sees every address's failures.
     const address = `address:${addressGroup(rememberedClientAddress(req)) ?? 'unknown'}`;
     if (await deps.state.lockedUntil(address))
-      return signInPage(res, uid, csrf, 'Too many failed sign-ins from this network address. Wait 15 minutes and try again.', 429);
+      return signInPage('Too many failed sign-ins from this network address. Wait 15 minutes and try again.', 429);
     if (await deps.state.lockedUntil(account))
-      return signInPage(res, uid, csrf, 'Too many failed sign-ins for this account. Wait 15 minutes, or ask an admin to reset the password.', 429);
+      return signInPage('Too many failed sign-ins for this account. Wait 15 minutes, or ask an admin to reset the password.', 429);
     const user = email && password ? await deps.passwords.verify(email, password) : null;
     if (!user) {
       await deps.state.recordFailure(account, LOCKOUT.maxFailures, LOCKOUT.windowMs, LOCKOUT.lockMs);
       await deps.state.recordFailure(address, ADDRESS_LOCKOUT.maxFailures, ADDRESS_LOCKOUT.windowMs, ADDRESS_LOCKOUT.lockMs);
-      return signInPage(res, uid, csrf, 'The email or password is wrong.', 401);
+      return signInPage('The email or password is wrong.', 401);
     }
     await deps.state.clearFailures(account);
     return provider.interactionFinished(req, res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
@@ -102,6 +133,35 @@ export async function handleInteraction(provider: Provider, deps: InteractionDep
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
   return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+/**
+ * Where the identity provider sends the browser back (IDP_CALLBACK_PATH, one fixed URL to register
+ * there): signed in, on to the interaction it belongs to (idp-done finishes it); refused, a page that
+ * says why and leads back to the sign-in page.
+ */
+async function identityProviderCallback(deps: InteractionDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const idp = deps.identityProvider;
+  if (!idp) return page(res, 404, 'Not found', '<p>There is no such page.</p>');
+  if (req.method !== 'GET') return page(res, 405, 'Not allowed', '<p>Your identity provider sends you here with a link, not a form.</p>');
+  const outcome = await idp.callback(req, res, { baseUrl: deps.baseUrl, cookieKey: deps.csrfKey });
+  if (outcome.kind === 'refused') return refusalPage(res, outcome.refusal, outcome.uid);
+  res.statusCode = 303;
+  res.setHeader('Location', `/oauth/interaction/${encodeURIComponent(outcome.uid)}/idp-done`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end();
+}
+
+/** A refused sign-in through the identity provider: what happened and what to do, its code, the way back. */
+function refusalPage(res: ServerResponse, refusal: IdpSignInRefused, uid: string | null): void {
+  page(
+    res,
+    refusal.status,
+    'Sign-in refused',
+    `<p role="alert" class="error">${escapeHtml(refusal.message)}</p>
+<p class="code">Reason: <code>${escapeHtml(refusal.code)}</code></p>
+${uid ? `<p><a href="${escapeHtml(`/oauth/interaction/${encodeURIComponent(uid)}`)}">Back to sign-in</a></p>` : ''}`,
+  );
 }
 
 function csrfToken(key: string, uid: string): string {
@@ -127,14 +187,20 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function signInPage(res: ServerResponse, uid: string, csrf: string, error: string | null, status: number): void {
+function renderSignInPage(res: ServerResponse, uid: string, csrf: string, idpName: string | null, error: string | null, status: number): void {
   const action = `/oauth/interaction/${encodeURIComponent(uid)}`;
   page(
     res,
     status,
     'Sign in to csmcp',
     `${error ? `<p role="alert" class="error">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="${escapeHtml(`${action}/login`)}">
+${
+  idpName
+    ? `<form method="post" action="${escapeHtml(`${action}/idp`)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit" class="idp">${escapeHtml(`Sign in with ${idpName}`)}</button></form>
+<p class="or">or with your csmcp password</p>
+`
+    : ''
+}<form method="post" action="${escapeHtml(`${action}/login`)}">
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <label>Email <input type="email" name="email" autocomplete="username" required autofocus></label>
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
@@ -186,7 +252,9 @@ h1{font-size:1.4rem;margin-top:0}label{display:block;margin:.8rem 0}input[type=e
 .error{color:#a4161a;background:#fde8e8;padding:.6rem;border-radius:4px}.scopes{padding-left:1.2rem}.actions{display:flex;gap:.8rem;margin-top:1.5rem}
 form{margin:0}button{font-size:1rem;padding:.55rem 1.2rem;border-radius:4px;cursor:pointer}
 button.primary{background:#1f5fd1;color:#fff;border:1px solid #1f5fd1;font-weight:600}button.secondary{background:#fff;color:#1d2330;border:1px solid #9aa1ad;margin-top:.8rem}
-.actions button.secondary{margin-top:0}`;
+.actions button.secondary{margin-top:0}
+button.idp{width:100%;background:#1d2330;color:#fff;border:1px solid #1d2330;font-weight:600}.or{color:#5b6270;text-align:center;margin:1.2rem 0 .2rem}
+.code{color:#5b6270;font-size:.9rem}a{color:#1f5fd1}`;
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 function page(res: ServerResponse, status: number, title: string, body: string): void {

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { EventStore } from '@csmcp/event-store';
 import type { AppConfig } from '../../config/config';
 import { CimdFetcher } from '../clients/cimd-fetcher';
+import type { IdentityProviderSignIn } from '../identity-provider/identity-provider-sign-in';
 import type { IntegrationService } from '../integrations/integration.service';
 import type { PasswordService } from '../passwords/password.service';
 import { publicBaseUrl, type RequestLike } from '../http/public-base-url';
@@ -30,6 +31,8 @@ export interface OAuthServerDeps {
   readonly state: OAuthStateStore;
   readonly integrations: IntegrationService;
   readonly passwords: PasswordService;
+  /** Sign-in through the company's identity provider (IDP_*); null = passwords only. */
+  readonly identityProvider?: IdentityProviderSignIn | null;
 }
 
 /**
@@ -86,7 +89,8 @@ export class OAuthServer {
     const base = publicBaseUrl(this.deps.config, req);
     const provider = await this.provider(base);
     if (interaction) {
-      await handleInteraction(provider, { passwords: this.deps.passwords, state: this.deps.state, csrfKey: (await this.keys.get()).cookieKeys[0] }, req, res, target);
+      const { passwords, state, identityProvider = null } = this.deps;
+      await handleInteraction(provider, { passwords, state, csrfKey: (await this.keys.get()).cookieKeys[0], identityProvider, baseUrl: base }, req, res, target);
       return true;
     }
     if (target === OAUTH_ROUTES.registration && req.method === 'POST' && !this.registrationAllowed(addressGroup(address) ?? '')) {
