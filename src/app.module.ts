@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
+import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { OAuthServerModule } from './auth/oauth-server/oauth-server.module';
@@ -37,7 +38,7 @@ export class AppModule {
         AnalysisModule,
         AuthModule.forRoot({ server: options.server }),
         UsersModule,
-        ...(options.server ? [OAuthServerModule, HealthModule, McpModule] : []),
+        ...(options.server ? [OAuthServerModule, HealthModule, McpModule, AdminModule] : []),
       ],
     };
   }
