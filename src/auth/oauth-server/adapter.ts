@@ -15,8 +15,8 @@ export interface AdapterOptions {
  * when another request consumed the code or refresh token first, this one fails with the provider's
  * invalid_grant (thrown by the caller given in `onAlreadyConsumed`), so of two parallel redemptions one wins
  * (refresh tokens: both, within `refreshGraceMs`).
- * `Client` rows are clients registered through DCR; admin-registered integrations come from
- * IntegrationService (see provider-configuration).
+ * `Client` rows are clients registered through DCR; admin-registered integrations (IntegrationService)
+ * and Client ID Metadata Documents (CimdFetcher) come from `lookupClient`, asked first (see provider-configuration).
  */
 export function adapterFor(
   store: OAuthStateStore,
