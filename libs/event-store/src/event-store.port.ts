@@ -83,6 +83,29 @@ export interface AppendResult {
   readonly position: Position;
 }
 
+/** One stream's part of an atomic multi-stream append (appendToStreams). */
+export interface StreamAppend {
+  readonly streamName: string;
+  readonly events: readonly NewEvent[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
+export interface MultiAppendOptions {
+  /** Merged under each event's own metadata, in every stream of the call. */
+  readonly metadata?: EventMetadataInput;
+}
+
+export interface StreamAppendResult extends AppendResult {
+  readonly streamName: string;
+}
+
+export interface MultiAppendResult {
+  /** One per stream, in the order the streams were given. */
+  readonly streams: readonly StreamAppendResult[];
+  /** The latest of the streams' positions: wait for it to read the whole write. */
+  readonly position: Position;
+}
+
 export interface ReadStreamOptions {
   /** First revision to return (inclusive). Default 0. */
   readonly fromRevision?: number;
@@ -121,6 +144,15 @@ export interface EventStore {
   /** A short name for logs and errors: 'sqlite', 'postgres', 'eventstoredb'. */
   readonly kind: string;
   appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one transaction: every stream's events land, or none do. Each
+   * stream is checked against its own expected revision; the first that does not hold fails the
+   * whole call with a ConcurrencyError naming it. A stream may appear once and needs at least one
+   * event. Re-appending the same event ids at the same expected revisions answers as the first time
+   * (per stream). The events of one call are in input order in the global order, with nothing
+   * between them on SQLite and PostgreSQL, and subscribers see all of them or none.
+   */
+  appendToStreams(appends: readonly StreamAppend[], options?: MultiAppendOptions): Promise<MultiAppendResult>;
   /** Events of one stream in revision order; an empty array if the stream does not exist. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events of every stream in global order. Only a stable prefix is returned: no later commit can land before it. */

@@ -28,3 +28,9 @@ export function toSafeNumber(value: string | number | bigint, what: string): num
   if (!Number.isSafeInteger(n)) throw new RangeError(`${what} ${String(value)} is beyond 2^53 and cannot be represented`);
   return n;
 }
+
+/** The latest of several positions (the position of a whole multi-stream append). */
+export function latestPosition(positions: readonly Position[]): Position {
+  if (positions.length === 0) throw new RangeError('latestPosition needs at least one position');
+  return positions.reduce((latest, p) => (comparePositions(p, latest) > 0 ? p : latest));
+}

@@ -6,6 +6,7 @@ import type {
   EventMetadataInput,
   ExpectedRevision,
   JsonObject,
+  MultiAppendOptions,
   NewEvent,
   Position,
   ReadAllOptions,
@@ -15,6 +16,8 @@ import type {
 export const MAX_STREAM_NAME_LENGTH = 200;
 export const MAX_EVENT_TYPE_LENGTH = 200;
 export const MAX_EVENTS_PER_APPEND = 10_000;
+/** Streams in one appendToStreams call: csmcp writes two or three (events, idempotency, audit). */
+export const MAX_STREAMS_PER_APPEND = 100;
 export const MAX_READ_COUNT = 100_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Control characters break logs and some stores' stream naming; `$` names are reserved by EventStoreDB.
@@ -41,35 +44,84 @@ export function validateStreamName(streamName: unknown, field = 'streamName'): s
   return streamName;
 }
 
-export function validateExpectedRevision(value: unknown): ExpectedRevision {
+export function validateExpectedRevision(value: unknown, field = 'expectedRevision'): ExpectedRevision {
   if (value === 'no_stream' || value === 'stream_exists' || value === 'any') return value;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'bigint' && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
   throw new EventStoreInputError(
-    'expectedRevision',
+    field,
     `must be "no_stream", "stream_exists", "any" or a non-negative integer revision, got ${describeValue(value)}`,
   );
 }
 
-export function prepareAppend(
-  streamName: unknown,
-  events: unknown,
-  options: unknown,
-  now: Date = new Date(),
-): { streamName: string; events: PreparedEvent[]; expectedRevision: ExpectedRevision } {
+/** One stream's append, checked and with defaults filled in. */
+export interface PreparedStreamAppend {
+  readonly streamName: string;
+  readonly events: PreparedEvent[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
+export function prepareAppend(streamName: unknown, events: unknown, options: unknown, now: Date = new Date()): PreparedStreamAppend {
   const name = validateStreamName(streamName);
   if (!isPlainObject(options)) throw new EventStoreInputError('options', 'must be an object with expectedRevision');
   const opts = options as unknown as AppendOptions;
   const expectedRevision = validateExpectedRevision(opts.expectedRevision);
   if (opts.metadata !== undefined) checkJson(opts.metadata, 'options.metadata', new Set());
-  if (!Array.isArray(events)) throw new EventStoreInputError('events', `must be an array, got ${typeOf(events)}`);
-  if (events.length === 0) throw new EventStoreInputError('events', 'must contain at least one event');
-  if (events.length > MAX_EVENTS_PER_APPEND)
-    throw new EventStoreInputError('events', `at most ${MAX_EVENTS_PER_APPEND} events per append, got ${events.length}`);
+  return { streamName: name, events: prepareEvents(events, '', opts.metadata, now.toISOString(), new Set()), expectedRevision };
+}
+
+/**
+ * The streams of one appendToStreams call, in input order. Each entry is checked like an append of
+ * its own (fields named `appends[i]...`); across entries a stream may appear once and an event id
+ * once, and the events of all entries share one recordedAt and one size limit.
+ */
+export function prepareAppends(appends: unknown, options: unknown, now: Date = new Date()): PreparedStreamAppend[] {
+  if (!Array.isArray(appends))
+    throw new EventStoreInputError('appends', `must be an array of { streamName, events, expectedRevision }, got ${typeOf(appends)}`);
+  if (appends.length === 0) throw new EventStoreInputError('appends', 'must contain at least one stream');
+  if (appends.length > MAX_STREAMS_PER_APPEND)
+    throw new EventStoreInputError('appends', `at most ${MAX_STREAMS_PER_APPEND} streams per call, got ${appends.length}`);
+  if (options !== undefined && !isPlainObject(options))
+    throw new EventStoreInputError('options', `must be an object with optional metadata, got ${typeOf(options)}`);
+  const metadata = (options as MultiAppendOptions | undefined)?.metadata;
+  if (metadata !== undefined) checkJson(metadata, 'options.metadata', new Set());
+  const total = appends.reduce((sum: number, entry: unknown) => sum + (isPlainObject(entry) && Array.isArray(entry.events) ? entry.events.length : 0), 0);
+  if (total > MAX_EVENTS_PER_APPEND)
+    throw new EventStoreInputError('appends', `at most ${MAX_EVENTS_PER_APPEND} events per call in all streams together, got ${total}`);
   const recordedAt = now.toISOString();
-  const seen = new Set<string>();
-  const prepared = events.map((event: unknown, i) => {
-    const at = `events[${i}]`;
+  const seenIds = new Set<string>();
+  const seenStreams = new Map<string, number>();
+  return appends.map((entry: unknown, i) => {
+    const at = `appends[${i}]`;
+    if (!isPlainObject(entry)) throw new EventStoreInputError(at, `must be an object { streamName, events, expectedRevision }, got ${typeOf(entry)}`);
+    const streamName = validateStreamName(entry.streamName, `${at}.streamName`);
+    const first = seenStreams.get(streamName);
+    if (first !== undefined)
+      throw new EventStoreInputError(
+        `${at}.streamName`,
+        `${describeValue(streamName)} is already appends[${first}]; a stream may appear once per call (put all its events in one entry)`,
+      );
+    seenStreams.set(streamName, i);
+    const expectedRevision = validateExpectedRevision(entry.expectedRevision, `${at}.expectedRevision`);
+    return { streamName, events: prepareEvents(entry.events, `${at}.`, metadata, recordedAt, seenIds), expectedRevision };
+  });
+}
+
+/** `prefix` names the entry in error messages ('' for appendToStream); `seen` holds the ids already used in the call. */
+function prepareEvents(
+  events: unknown,
+  prefix: string,
+  common: EventMetadataInput | undefined,
+  recordedAt: string,
+  seen: Set<string>,
+): PreparedEvent[] {
+  const field = `${prefix}events`;
+  if (!Array.isArray(events)) throw new EventStoreInputError(field, `must be an array, got ${typeOf(events)}`);
+  if (events.length === 0) throw new EventStoreInputError(field, 'must contain at least one event');
+  if (events.length > MAX_EVENTS_PER_APPEND)
+    throw new EventStoreInputError(field, `at most ${MAX_EVENTS_PER_APPEND} events per append, got ${events.length}`);
+  return events.map((event: unknown, i) => {
+    const at = `${field}[${i}]`;
     if (!isPlainObject(event)) throw new EventStoreInputError(at, `must be an object with type and data, got ${typeOf(event)}`);
     const e = event as unknown as NewEvent;
     const id = e.id === undefined ? randomUUID() : e.id;
@@ -84,7 +136,7 @@ export function prepareAppend(
     if (!isPlainObject(e.data)) throw new EventStoreInputError(`${at}.data`, `must be a JSON object, got ${typeOf(e.data)}`);
     checkJson(e.data, `${at}.data`, new Set());
     if (e.metadata !== undefined) checkJson(e.metadata, `${at}.metadata`, new Set());
-    const metadata = buildMetadata(lowerId, opts.metadata, e.metadata, recordedAt);
+    const metadata = buildMetadata(lowerId, common, e.metadata, recordedAt);
     return {
       id: lowerId,
       type: e.type,
@@ -94,7 +146,6 @@ export function prepareAppend(
       metadataJson: JSON.stringify(metadata),
     };
   });
-  return { streamName: name, events: prepared, expectedRevision };
 }
 
 export function validateReadStream(options: ReadStreamOptions | undefined): { fromRevision: number; maxCount: number } {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConcurrencyError, DuplicateEventIdError, EventStoreInputError } from '../src/errors';
-import type { EventStore, NewEvent, Position, RecordedEvent, Subscription } from '../src/event-store.port';
+import type { EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent, Subscription } from '../src/event-store.port';
 import { comparePositions } from '../src/position';
 import type { StoreLocator } from './support/open-store';
 
@@ -284,6 +284,342 @@ export function runEventStoreContract(name: string, open: () => Promise<Contract
         expect(comparePositions(head, (await store.readStream(a))[1].position)).toBeGreaterThanOrEqual(0);
         expect(await store.readAll({ after: head })).toEqual([]);
       });
+    });
+
+    describe('appendToStreams: one atomic append to several streams', () => {
+      const subscriptions: Subscription[] = [];
+      afterEach(async () => {
+        await Promise.all(subscriptions.splice(0).map((s) => s.stop()));
+      });
+
+      /** Our streams' events as a subscription from `after` delivers them, and a wait on them. */
+      function watch(after: Position | null, ours: (e: RecordedEvent) => boolean) {
+        const seen: RecordedEvent[] = [];
+        let caughtUp = false;
+        subscriptions.push(
+          store.subscribeToAll({
+            after,
+            handler: (events) => void seen.push(...events.filter(ours)),
+            onCaughtUp: () => (caughtUp = true),
+          }),
+        );
+        const until = async (predicate: () => boolean, what: string) => {
+          const deadline = Date.now() + 15_000;
+          while (!predicate()) {
+            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; saw ${seen.map((e) => e.type).join(', ')}`);
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        };
+        return { seen, until, isCaughtUp: () => caughtUp };
+      }
+
+      it('appends every stream at its expected revision and answers per stream, in input order', async () => {
+        const [cta, request, audit] = [stream('cta'), stream('request'), stream('audit')];
+        await store.appendToStream(cta, [event('CtaCreated')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(audit, [event('Audited'), event('Audited')], { expectedRevision: 'no_stream' });
+        const result = await store.appendToStreams([
+          { streamName: cta, events: [event('CtaUpdated'), event('CtaClosed')], expectedRevision: 0 },
+          { streamName: request, events: [event('RequestHandled')], expectedRevision: 'no_stream' },
+          { streamName: audit, events: [event('Audited', { n: 3 })], expectedRevision: 1 },
+        ]);
+        expect(result.streams.map((s) => [s.streamName, s.nextExpectedRevision])).toEqual([[cta, 2], [request, 0], [audit, 2]]);
+        const streams = await Promise.all([cta, request, audit].map((name) => store.readStream(name)));
+        expect(streams.map((events) => events.map((e) => [e.type, e.revision]))).toEqual([
+          [['CtaCreated', 0], ['CtaUpdated', 1], ['CtaClosed', 2]],
+          [['RequestHandled', 0]],
+          [['Audited', 0], ['Audited', 1], ['Audited', 2]],
+        ]);
+        result.streams.forEach((s, i) => expect(comparePositions(s.position, streams[i].at(-1)!.position)).toBe(0));
+        // Input order is global order: the last stream's last event is the call's position.
+        expect(comparePositions(result.position, result.streams[2].position)).toBe(0);
+        expect(comparePositions(result.streams[1].position, result.streams[0].position)).toBeGreaterThan(0);
+        // The next write goes on from the revisions the call answered.
+        await expect(store.appendToStream(cta, [event('CtaReopened')], { expectedRevision: result.streams[0].nextExpectedRevision })).resolves.toMatchObject({
+          nextExpectedRevision: 3,
+        });
+      });
+
+      it('puts the events of one call in $all in input order, not stream-name order, with nothing between them', async () => {
+        const start = await store.headPosition();
+        // Named so that input order is the reverse of name order.
+        const [late, early] = [stream('zz'), stream('aa')];
+        await store.appendToStreams([
+          { streamName: late, events: [event('Z1'), event('Z2')], expectedRevision: 'no_stream' },
+          { streamName: early, events: [event('A1')], expectedRevision: 'no_stream' },
+        ]);
+        const all = await store.readAll({ after: start });
+        const ours = all.filter((e) => e.streamName === late || e.streamName === early);
+        expect(ours.map((e) => e.type)).toEqual(['Z1', 'Z2', 'A1']);
+        // EventStoreDB does not document that a multi-stream append is contiguous in $all; the others guarantee it.
+        if (store.kind !== 'eventstoredb') {
+          const at = all.indexOf(ours[0]);
+          expect(all.slice(at, at + 3)).toEqual(ours);
+        }
+      });
+
+      it('writes nothing when a later stream is not at its expected revision, names that stream, and subscribers never see it', async () => {
+        const [first, second] = [stream('first'), stream('second')];
+        await store.appendToStream(first, [event('Opened')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(second, [event('Opened'), event('Moved')], { expectedRevision: 'no_stream' });
+        const head = await store.headPosition();
+        const ours = (e: RecordedEvent) => e.streamName === first || e.streamName === second;
+        const w = watch(head, ours);
+        await w.until(w.isCaughtUp, 'catch-up');
+        const attempt = store.appendToStreams([
+          { streamName: first, events: [event('Lost')], expectedRevision: 0 },
+          { streamName: second, events: [event('Lost')], expectedRevision: 0 },
+        ]);
+        await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+        await expect(attempt).rejects.toMatchObject({ code: 'CONCURRENCY', streamName: second, expectedRevision: 0, actualRevision: 1 });
+        expect((await store.readStream(first)).map((e) => e.type)).toEqual(['Opened']);
+        expect((await store.readStream(second)).map((e) => e.type)).toEqual(['Opened', 'Moved']);
+        expect((await store.readAll({ after: head })).filter(ours)).toEqual([]);
+        // Appended after the refusal: once the subscription has it, it has passed where the refused events would be.
+        await store.appendToStream(first, [event('Marker')], { expectedRevision: 0 });
+        await w.until(() => w.seen.length > 0, 'the marker');
+        expect(w.seen.map((e) => e.type)).toEqual(['Marker']);
+      });
+
+      it('does not create a stream when another stream of the call refuses, so the corrected call succeeds', async () => {
+        const [fresh, existing] = [stream('fresh'), stream('existing')];
+        await store.appendToStream(existing, [event()], { expectedRevision: 'no_stream' });
+        await expect(
+          store.appendToStreams([
+            { streamName: fresh, events: [event('Created')], expectedRevision: 'no_stream' },
+            { streamName: existing, events: [event('Again')], expectedRevision: 'no_stream' },
+          ]),
+        ).rejects.toMatchObject({ code: 'CONCURRENCY', streamName: existing, expectedRevision: 'no_stream', actualRevision: 0 });
+        expect(await store.readStream(fresh)).toEqual([]);
+        const corrected = await store.appendToStreams([
+          { streamName: fresh, events: [event('Created')], expectedRevision: 'no_stream' },
+          { streamName: existing, events: [event('Again')], expectedRevision: 0 },
+        ]);
+        expect(corrected.streams.map((s) => s.nextExpectedRevision)).toEqual([0, 1]);
+      });
+
+      it('checks stream_exists and any per stream', async () => {
+        const [missing, present] = [stream('missing'), stream('present')];
+        await store.appendToStream(present, [event()], { expectedRevision: 'no_stream' });
+        await expect(
+          store.appendToStreams([
+            { streamName: present, events: [event()], expectedRevision: 'stream_exists' },
+            { streamName: missing, events: [event()], expectedRevision: 'stream_exists' },
+          ]),
+        ).rejects.toMatchObject({ code: 'CONCURRENCY', streamName: missing, actualRevision: 'no_stream' });
+        expect(await store.readStream(present)).toHaveLength(1);
+        const result = await store.appendToStreams([
+          { streamName: present, events: [event()], expectedRevision: 'stream_exists' },
+          { streamName: missing, events: [event(), event()], expectedRevision: 'any' },
+        ]);
+        expect(result.streams.map((s) => s.nextExpectedRevision)).toEqual([1, 1]);
+      });
+
+      it('writes nothing of any stream when one event id is already taken', async () => {
+        if (!subject.globallyUniqueEventIds) return; // EventStoreDB: ids are unique per stream only
+        const taken = randomUUID();
+        await store.appendToStream(stream('taken'), [{ id: taken, type: 'Taken', data: {} }], { expectedRevision: 'no_stream' });
+        const [a, b] = [stream('a'), stream('b')];
+        const attempt = store.appendToStreams([
+          { streamName: a, events: [event('Fine')], expectedRevision: 'no_stream' },
+          { streamName: b, events: [event('Fine'), { id: taken, type: 'Clash', data: {} }], expectedRevision: 'no_stream' },
+        ]);
+        await expect(attempt).rejects.toBeInstanceOf(DuplicateEventIdError);
+        await expect(attempt).rejects.toMatchObject({ eventId: taken });
+        expect(await store.readStream(a)).toEqual([]);
+        expect(await store.readStream(b)).toEqual([]);
+      });
+
+      it("merges the call's metadata under each event's own, in every stream, with one recordedAt", async () => {
+        const [cta, audit] = [stream('cta'), stream('audit')];
+        const ids = [randomUUID(), randomUUID()];
+        await store.appendToStreams(
+          [
+            { streamName: cta, events: [{ id: ids[0], type: 'CtaUpdated', data: {}, metadata: { causationId: 'cmd-9' } }], expectedRevision: 'no_stream' },
+            { streamName: audit, events: [{ id: ids[1], type: 'Audited', data: {}, metadata: { toolName: 'audit' } }], expectedRevision: 'no_stream' },
+          ],
+          { metadata: { actor: { type: 'user', id: 'u-7', email: 'bo@example.com' }, correlationId: 'req-7', toolName: 'update_cta' } },
+        );
+        const [[updated], [audited]] = await Promise.all([store.readStream(cta), store.readStream(audit)]);
+        expect(updated.metadata).toMatchObject({
+          actor: { type: 'user', id: 'u-7', email: 'bo@example.com' },
+          correlationId: 'req-7',
+          causationId: 'cmd-9',
+          toolName: 'update_cta',
+        });
+        expect(audited.metadata).toMatchObject({
+          actor: { type: 'user', id: 'u-7', email: 'bo@example.com' },
+          correlationId: 'req-7',
+          causationId: ids[1],
+          toolName: 'audit',
+        });
+        expect(audited.metadata.recordedAt).toBe(updated.metadata.recordedAt);
+      });
+
+      it('answers a retry of the same call (same ids, same expected revisions) as the first time, writing nothing', async () => {
+        const [cta, audit] = [stream('cta'), stream('audit')];
+        await store.appendToStream(audit, [event('Audited')], { expectedRevision: 'no_stream' });
+        const call = [
+          { streamName: cta, events: [{ id: randomUUID(), type: 'CtaCreated', data: {} }, { id: randomUUID(), type: 'CtaAssigned', data: {} }], expectedRevision: 'no_stream' as const },
+          { streamName: audit, events: [{ id: randomUUID(), type: 'Audited', data: {} }], expectedRevision: 0 },
+        ];
+        const first = await store.appendToStreams(call);
+        const head = await store.headPosition();
+        const again = await store.appendToStreams(call);
+        expect(again.streams.map((s) => [s.streamName, s.nextExpectedRevision])).toEqual(first.streams.map((s) => [s.streamName, s.nextExpectedRevision]));
+        again.streams.forEach((s, i) => expect(comparePositions(s.position, first.streams[i].position)).toBe(0));
+        expect(comparePositions(again.position, first.position)).toBe(0);
+        expect(await store.readStream(cta)).toHaveLength(2);
+        expect(await store.readStream(audit)).toHaveLength(2);
+        expect(comparePositions(await store.headPosition(), head)).toBe(0);
+      });
+
+      it('behaves like appendToStream for a single stream', async () => {
+        const name = stream();
+        const result = await store.appendToStreams([{ streamName: name, events: [event('A'), event('B')], expectedRevision: 'no_stream' }]);
+        expect(result.streams).toHaveLength(1);
+        expect(result.streams[0]).toMatchObject({ streamName: name, nextExpectedRevision: 1 });
+        expect(comparePositions(result.position, (await store.readStream(name))[1].position)).toBe(0);
+        await expect(store.appendToStreams([{ streamName: name, events: [event()], expectedRevision: 0 }])).rejects.toMatchObject({
+          code: 'CONCURRENCY',
+          streamName: name,
+          actualRevision: 1,
+        });
+      });
+
+      describe('bad input is refused with a clear error and writes nothing', () => {
+        const named = stream('refused');
+        const ok = () => ({ streamName: named, events: [event()], expectedRevision: 'any' as const });
+        const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
+          ['appends that are not an array', () => store.appendToStreams({} as never), /appends: must be an array of \{ streamName, events, expectedRevision \}, got Object/],
+          ['no streams', () => store.appendToStreams([]), /appends: must contain at least one stream/],
+          ['an entry that is not an object', () => store.appendToStreams([ok(), 42 as never]), /appends\[1\]: must be an object \{ streamName, events, expectedRevision \}, got number/],
+          ['the same stream twice', () => store.appendToStreams([ok(), { streamName: named, events: [event()], expectedRevision: 0 }]), /appends\[1\]\.streamName: ".*" is already appends\[0\]; a stream may appear once per call/],
+          ['a stream without events', () => store.appendToStreams([ok(), { streamName: stream(), events: [], expectedRevision: 'any' }]), /appends\[1\]\.events: must contain at least one event/],
+          ['an empty stream name', () => store.appendToStreams([ok(), { streamName: '', events: [event()], expectedRevision: 'any' }]), /appends\[1\]\.streamName: must not be empty/],
+          ['a system stream name', () => store.appendToStreams([ok(), { streamName: '$all', events: [event()], expectedRevision: 'any' }]), /appends\[1\]\.streamName: .*reserved/],
+          ['a negative revision', () => store.appendToStreams([{ ...ok(), expectedRevision: -1 }]), /appends\[0\]\.expectedRevision: must be .* got -1/],
+          ['a function in data', () => store.appendToStreams([ok(), { streamName: stream(), events: [{ type: 'T', data: { f: () => 1 } } as never], expectedRevision: 'any' }]), /appends\[1\]\.events\[0\]\.data\.f: is a function/],
+          ['one event id in two streams', () => {
+            const id = randomUUID();
+            return store.appendToStreams([
+              { ...ok(), events: [{ id, type: 'T', data: {} }] },
+              { streamName: stream(), events: [{ id, type: 'T', data: {} }], expectedRevision: 'any' },
+            ]);
+          }, /appends\[1\]\.events\[0\]\.id: .* appears twice in one append/],
+          ['metadata that is not JSON', () => store.appendToStreams([ok()], { metadata: { n: NaN } as never }), /options\.metadata\.n: NaN is not a JSON number/],
+          ['more than 10,000 events in all', () => store.appendToStreams([
+            { ...ok(), events: Array.from({ length: 6_000 }, () => event()) },
+            { streamName: stream(), events: Array.from({ length: 6_000 }, () => event()), expectedRevision: 'any' },
+          ]), /appends: at most 10000 events per call in all streams together, got 12000/],
+        ];
+        it.each(cases)('refuses %s', async (_label, attempt, message) => {
+          const head = await store.headPosition();
+          const outcome = attempt();
+          await expect(outcome).rejects.toBeInstanceOf(EventStoreInputError);
+          await expect(outcome).rejects.toThrow(message);
+          expect(comparePositions(await store.headPosition(), head)).toBe(0);
+          expect(await store.readStream(named)).toEqual([]);
+        });
+      });
+
+      it('keeps every multi-append of two racing writers whole: none lost or doubled, subscribers see each complete and in order', async () => {
+        const other = await subject.openAnother();
+        try {
+          const prefix = stream('multi');
+          const audit = `${prefix}-audit`;
+          const ctas = [0, 1, 2].map((n) => `${prefix}-cta-${n}`);
+          const isOurs = (e: RecordedEvent) => e.streamName.startsWith(prefix);
+          const start = await store.headPosition();
+          const seen: RecordedEvent[] = [];
+          const positions: Position[] = [];
+          const partial: string[] = [];
+          subscriptions.push(
+            store.subscribeToAll({
+              after: start,
+              // Small batches, so that batches cut through multi-appends.
+              batchSize: 5,
+              handler: async (events) => {
+                positions.push(...events.map((e) => e.position));
+                const ours = events.filter(isOurs);
+                seen.push(...ours);
+                // A multi-append cut by the batch: the rest of it must be committed already, right behind.
+                const last = ours.at(-1);
+                if (last && (last.data.part as number) < 2) {
+                  const remaining = 2 - (last.data.part as number);
+                  // Right behind it in $all, except on EventStoreDB, where other writers' events may come between.
+                  const read = await store.readAll({ after: last.position, maxCount: store.kind === 'eventstoredb' ? 100 : remaining });
+                  const rest = read.filter(isOurs).slice(0, remaining);
+                  if (rest.length < remaining || rest.some((e) => e.data.group !== last.data.group))
+                    partial.push(`${String(last.data.group)} part ${String(last.data.part)}`);
+                }
+              },
+            }),
+          );
+          // Two writers (two store instances, as two servers would be), each with two concurrent loops.
+          const acknowledged = new Map<string, number>();
+          const writer = async (writerStore: EventStore, by: string, count: number) => {
+            const known = new Map<string, ExpectedRevision>();
+            const revisionOf = async (name: string): Promise<ExpectedRevision> => {
+              const events = await writerStore.readStream(name);
+              return events.length === 0 ? 'no_stream' : events[events.length - 1].revision;
+            };
+            for (let i = 0; i < count; i++) {
+              const group = `${by}:${i}`;
+              const cta = ctas[i % ctas.length];
+              for (let attempt = 0; ; attempt++) {
+                if (attempt > 200) throw new Error(`${group}: still conflicting after 200 attempts`);
+                if (!known.has(cta) || attempt > 0) known.set(cta, await revisionOf(cta));
+                if (!known.has(audit) || attempt > 0) known.set(audit, await revisionOf(audit));
+                const data = (part: number) => ({ by, i, group, part, attempt });
+                try {
+                  const result = await writerStore.appendToStreams([
+                    { streamName: cta, events: [event('CtaUpdated', data(0)), event('CtaUpdated', data(1))], expectedRevision: known.get(cta)! },
+                    { streamName: audit, events: [event('Audited', data(2))], expectedRevision: known.get(audit)! },
+                  ]);
+                  known.set(cta, result.streams[0].nextExpectedRevision);
+                  known.set(audit, result.streams[1].nextExpectedRevision);
+                  acknowledged.set(group, attempt);
+                  break;
+                } catch (error) {
+                  if (!(error instanceof ConcurrencyError)) throw error;
+                }
+              }
+            }
+          };
+          const perLoop = 12;
+          await Promise.all([writer(store, 'w1a', perLoop), writer(store, 'w1b', perLoop), writer(other, 'w2a', perLoop), writer(other, 'w2b', perLoop)]);
+          expect(acknowledged.size).toBe(4 * perLoop);
+
+          const deadline = Date.now() + 20_000;
+          while (seen.length < 3 * acknowledged.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          expect(seen).toHaveLength(3 * acknowledged.size);
+          expect(partial).toEqual([]);
+          for (let i = 1; i < positions.length; i++) expect(comparePositions(positions[i], positions[i - 1])).toBeGreaterThan(0);
+          // Each acknowledged call once, from the attempt that was acknowledged, its parts in input order.
+          const byGroup = new Map<string, RecordedEvent[]>();
+          for (const e of seen) byGroup.set(e.data.group as string, [...(byGroup.get(e.data.group as string) ?? []), e]);
+          expect([...byGroup.keys()].sort()).toEqual([...acknowledged.keys()].sort());
+          for (const [group, events] of byGroup) {
+            expect(events.map((e) => e.data.part)).toEqual([0, 1, 2]);
+            expect(events.every((e) => e.data.attempt === acknowledged.get(group))).toBe(true);
+          }
+          if (store.kind !== 'eventstoredb')
+            for (let i = 0; i < seen.length; i += 3) expect(new Set(seen.slice(i, i + 3).map((e) => e.data.group)).size).toBe(1);
+          // Every stream dense from revision 0, the audit stream one entry per call.
+          const auditEvents = await store.readStream(audit);
+          expect(auditEvents.map((e) => e.revision)).toEqual(auditEvents.map((_, i) => i));
+          expect(auditEvents).toHaveLength(acknowledged.size);
+          let ctaEvents = 0;
+          for (const cta of ctas) {
+            const events = await store.readStream(cta);
+            expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
+            ctaEvents += events.length;
+          }
+          expect(ctaEvents).toBe(2 * acknowledged.size);
+        } finally {
+          await other.close();
+        }
+      }, 120_000);
     });
 
     describe('catch-up subscription', () => {

@@ -7,6 +7,7 @@ import {
   excludeSystemEvents,
   jsonEvent,
   type AppendResult as ClientAppendResult,
+  type MultiAppendResult as ClientMultiAppendResult,
   type ReadPosition,
 } from '@kurrent/kurrentdb-client';
 import { CatchUpSubscription, LocalWakeUps, type WakeUpSource } from '../catch-up-subscription';
@@ -15,17 +16,30 @@ import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  MultiAppendOptions,
+  MultiAppendResult,
   NewEvent,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
+  StreamAppendResult,
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
-import { toSafeNumber } from '../position';
-import { prepareAppend, validateReadAll, validateReadStream, validateStreamName, type PreparedEvent } from '../validation';
+import { latestPosition, toSafeNumber } from '../position';
 import {
+  prepareAppend,
+  prepareAppends,
+  validateReadAll,
+  validateReadStream,
+  validateStreamName,
+  type PreparedEvent,
+  type PreparedStreamAppend,
+} from '../validation';
+import {
+  METADATA_PROPERTY,
   clientErrorType,
   eventOf,
   findHeadPosition,
@@ -35,6 +49,7 @@ import {
   redactConnectionString,
   toAppendError,
   toClientPosition,
+  toMultiAppendError,
   toClientStreamState,
   toRecordedEvent,
   toStoreError,
@@ -59,6 +74,13 @@ const encoder = new TextEncoder();
  * optimistic concurrency per stream, atomic multi-event appends, idempotent re-appends of the same
  * event ids (per stream: ids are not unique across streams), and one global order ($all) whose
  * committed part is always a prefix. Our events are JSON with our metadata JSON as custom metadata.
+ *
+ * appendToStreams of two or more streams uses the server's multi-stream append (client
+ * multiStreamAppend, KurrentDB 25.1 or later; older servers refuse it with a clear error, while
+ * appendToStreams of one stream uses the classic append every version has). That API takes string
+ * properties for metadata, so our metadata JSON travels as one property (METADATA_PROPERTY) and
+ * reads back as usual. Its answer carries each stream's revision but one position for the whole
+ * call, so each stream's position is read back from the stream (one read per stream, in parallel).
  */
 export class KurrentEventStore implements EventStore {
   readonly kind = 'eventstoredb';
@@ -97,6 +119,43 @@ export class KurrentEventStore implements EventStore {
   async appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const prepared = prepareAppend(streamName, events, options);
     this.assertOpen();
+    const { nextExpectedRevision, position } = await this.appendOne(prepared);
+    return { nextExpectedRevision, position };
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[], options?: MultiAppendOptions): Promise<MultiAppendResult> {
+    const prepared = prepareAppends(appends, options);
+    this.assertOpen();
+    if (prepared.length === 1) {
+      const only = await this.appendOne(prepared[0]);
+      return { streams: [only], position: only.position };
+    }
+    let result: ClientMultiAppendResult;
+    try {
+      result = await this.client.multiStreamAppend(
+        prepared.map((append) => ({
+          streamName: append.streamName,
+          events: append.events.map(toPropertiesEventData),
+          expectedState: toClientStreamState(append.expectedRevision),
+        })),
+      );
+    } catch (error) {
+      throw toMultiAppendError(error, prepared, this.where);
+    }
+    const revisions = new Map(result.responses.map((r) => [r.streamName, r.revision]));
+    const streams = await Promise.all(
+      prepared.map(async ({ streamName, events }): Promise<StreamAppendResult> => {
+        const revision = revisions.get(streamName);
+        if (revision === undefined) throw new StoreUnavailableError(`the append to "${streamName}" was answered without its revision`);
+        const nextExpectedRevision = toSafeNumber(revision, 'stream revision');
+        return { streamName, nextExpectedRevision, position: await this.positionOfAppended(streamName, nextExpectedRevision, events) };
+      }),
+    );
+    this.local.notify();
+    return { streams, position: latestPosition(streams.map((s) => s.position)) };
+  }
+
+  private async appendOne(prepared: PreparedStreamAppend): Promise<StreamAppendResult> {
     const { expectedRevision } = prepared;
     let result: ClientAppendResult;
     try {
@@ -119,7 +178,7 @@ export class KurrentEventStore implements EventStore {
       ? fromClientPosition(result.position)
       : await this.positionOfAppended(prepared.streamName, nextExpectedRevision, prepared.events);
     this.local.notify();
-    return { nextExpectedRevision, position };
+    return { streamName: prepared.streamName, nextExpectedRevision, position };
   }
 
   async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -243,6 +302,11 @@ export class KurrentEventStore implements EventStore {
 function isUsablePosition(position: ClientAppendResult['position']): position is NonNullable<ClientAppendResult['position']> {
   const max = BigInt(Number.MAX_SAFE_INTEGER);
   return position !== undefined && position.commit >= 0n && position.prepare >= 0n && position.commit <= max && position.prepare <= max;
+}
+
+/** An event for multiStreamAppend, which takes metadata as string properties only. */
+function toPropertiesEventData(event: PreparedEvent) {
+  return jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: { [METADATA_PROPERTY]: event.metadataJson } });
 }
 
 function toEventData(event: PreparedEvent) {

@@ -13,6 +13,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError, EventStoreError, EventStoreInputError, StoreUnavailableError } from '../errors';
 import type { EventMetadata, ExpectedRevision, JsonObject, Position, RecordedEvent } from '../event-store.port';
+import type { PreparedStreamAppend } from '../validation';
 import { comparePositions, toSafeNumber } from '../position';
 
 /** The fields of the client's RecordedEvent this adapter reads (its type is a conditional union). */
@@ -119,11 +120,22 @@ function toJsonObject(data: unknown): JsonObject {
   return { value: (value ?? null) as JsonObject[string] };
 }
 
+/**
+ * The one property our metadata travels in through a multi-stream append: that API takes string
+ * properties only (the server adds "$schema.*" ones beside it), so the JSON goes as one text.
+ */
+export const METADATA_PROPERTY = 'csmcp.metadata';
+
 /** Our metadata JSON as written by prepareAppend; defaults filled in for events written by others. */
 function toMetadata(metadata: unknown, eventId: string, created: Date): EventMetadata {
   let value = parseIfBytes(metadata);
   if (typeof value === 'string') value = tryParse(value);
-  const found = isPlainObject(value) ? (value as Record<string, unknown>) : {};
+  let found = isPlainObject(value) ? (value as Record<string, unknown>) : {};
+  const packed = found[METADATA_PROPERTY];
+  if (typeof packed === 'string') {
+    const inner = tryParse(packed);
+    if (isPlainObject(inner)) found = inner as Record<string, unknown>;
+  }
   return {
     ...found,
     actor: found.actor ?? { type: 'system', id: 'system' },
@@ -266,6 +278,50 @@ export function toAppendError(error: unknown, streamName: string, expected: Expe
     default:
       return toStoreError(error, `append to "${streamName}" failed`);
   }
+}
+
+/**
+ * A failed multi-stream append (nothing was written): a conflict becomes ConcurrencyError naming the
+ * stream the server reports, a call or event beyond the server's size limits an input error naming
+ * the limit, a server before 25.1 an error saying so.
+ */
+export function toMultiAppendError(error: unknown, appends: readonly PreparedStreamAppend[], where: string): Error {
+  const e = (error ?? {}) as {
+    streamName?: unknown;
+    actualState?: unknown;
+    stream?: unknown;
+    recordId?: unknown;
+    size?: unknown;
+    maxSize?: unknown;
+  };
+  switch (clientErrorType(error)) {
+    case ErrorType.WRONG_EXPECTED_VERSION: {
+      const append = appends.find((a) => a.streamName === e.streamName) ?? appends[0];
+      return new ConcurrencyError(append.streamName, append.expectedRevision, toActualRevision(e.actualState));
+    }
+    case ErrorType.TRANSACTION_MAX_SIZE_EXCEEDED:
+      return new EventStoreInputError(
+        'appends',
+        `the call is larger than the EventStoreDB server accepts in one transaction${bytes(e.maxSize)}; append fewer or smaller events`,
+      );
+    case ErrorType.APPEND_RECORD_SIZE_EXCEEDED: {
+      const i = appends.findIndex((a) => a.streamName === e.stream);
+      const j = i < 0 ? -1 : appends[i].events.findIndex((event) => event.id === String(e.recordId).toLowerCase());
+      const field = i < 0 ? 'appends' : j < 0 ? `appends[${i}].events` : `appends[${i}].events[${j}]`;
+      return new EventStoreInputError(field, `an event is larger than the EventStoreDB server accepts${bytes(e.maxSize)}; make it smaller`);
+    }
+    case ErrorType.UNSUPPORTED:
+      return new Error(
+        `appendToStreams needs KurrentDB 25.1 or later (multi-stream append); the server at ${where} is older. ` +
+          'Upgrade the server, or write one stream per call.',
+      );
+    default:
+      return toStoreError(error, `append to ${appends.map((a) => `"${a.streamName}"`).join(', ')} failed`);
+  }
+}
+
+function bytes(size: unknown): string {
+  return typeof size === 'number' ? ` (${size} bytes)` : '';
 }
 
 /** Connection strings: the `esdb` schemes still work but make the client warn on every start. */

@@ -168,6 +168,117 @@ describe('PostgresEventStore (PostgreSQL specifics)', () => {
     });
   });
 
+  describe('multi-stream append (appendToStreams): one transaction', () => {
+    it('holds later appends back while it waits between its streams, then is delivered whole and before them', async () => {
+      // Stream rows are moved in name order: m1 first, then m2, where the raw transaction makes it wait.
+      const [m1, m2, later] = [name('m1'), name('m2'), name('later')];
+      await store.appendToStream(m1, [event('Opened')], { expectedRevision: 'no_stream' });
+      const { position: start } = await store.appendToStream(m2, [event('Opened')], { expectedRevision: 'no_stream' });
+      const sub = subscribe(start, [m1, m2, later]);
+
+      await raw.query('BEGIN');
+      await raw.query(`SELECT * FROM "${schema}".es_streams WHERE stream_name = $1 FOR UPDATE`, [m2]);
+      const rawPid = (await raw.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const waiting = store.appendToStreams([
+        { streamName: m2, events: [event('Second')], expectedRevision: 0 },
+        { streamName: m1, events: [event('First')], expectedRevision: 0 },
+      ]);
+      const probe = new Client({ connectionString: TEST_DATABASE_URL });
+      await probe.connect();
+      try {
+        await until(
+          async () => (await probe.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [rawPid])).rows[0].n > 0,
+          'the multi-append to wait for the row lock',
+        );
+      } finally {
+        await probe.end();
+      }
+
+      // m1 is moved but not committed: invisible. An append committed meanwhile is held back behind it.
+      const committed = await store.appendToStream(later, [event('Later')], { expectedRevision: 'no_stream' });
+      expect((await store.readStream(m1)).map((e) => e.type)).toEqual(['Opened']);
+      await sleep(400);
+      expect(ours(await store.readAll({ after: start }), [m1, m2, later])).toEqual([]);
+      expect(sub.seen).toEqual([]);
+
+      await raw.query('COMMIT');
+      const result = await waiting;
+      // One transaction: one transaction id for both streams, older than the append that committed first.
+      expect(result.streams[0].position.commit).toBe(result.streams[1].position.commit);
+      expect(comparePositions(result.position, committed.position)).toBeLessThan(0);
+      await until(() => sub.seen.length === 3, 'all three events');
+      // Input order (m2 before m1), whatever order the stream rows were locked in.
+      expect(sub.seen.map((e) => e.type)).toEqual(['Second', 'First', 'Later']);
+      for (let i = 1; i < sub.positions.length; i++) expect(comparePositions(sub.positions[i], sub.positions[i - 1])).toBeGreaterThan(0);
+    });
+
+    it('does not deadlock when concurrent calls name the same streams in opposite orders', async () => {
+      const [a, b] = [name('a'), name('b')];
+      const calls = Array.from({ length: 40 }, (_, i) => {
+        const pair = [
+          { streamName: a, events: [event('A', { i })], expectedRevision: 'any' as const },
+          { streamName: b, events: [event('B', { i })], expectedRevision: 'any' as const },
+        ];
+        return store.appendToStreams(i % 2 ? pair.reverse() : pair);
+      });
+      const outcomes = await Promise.allSettled(calls);
+      expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+      for (const stream of [a, b]) {
+        const events = await store.readStream(stream);
+        expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      }
+    });
+
+    it('gives its connection back to the pool after refusals, duplicates and retries', async () => {
+      const small = new PostgresEventStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 2, connectionTimeoutMs: 2_000 });
+      try {
+        const [a, b] = [name('a'), name('b')];
+        await small.appendToStream(b, [event('E')], { expectedRevision: 'no_stream' });
+        const taken = randomUUID();
+        await small.appendToStream(name('taken'), [{ id: taken, type: 'Taken', data: {} }], { expectedRevision: 'no_stream' });
+        for (let i = 0; i < 5; i++) {
+          await expect(
+            small.appendToStreams([
+              { streamName: a, events: [event('E')], expectedRevision: 'no_stream' },
+              { streamName: b, events: [event('E')], expectedRevision: 'no_stream' },
+            ]),
+          ).rejects.toBeInstanceOf(ConcurrencyError);
+          await expect(
+            small.appendToStreams([
+              { streamName: a, events: [event('E')], expectedRevision: 'no_stream' },
+              { streamName: b, events: [{ id: taken, type: 'Clash', data: {} }], expectedRevision: 0 },
+            ]),
+          ).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', eventId: taken });
+        }
+        const call = [
+          { streamName: a, events: [{ id: randomUUID(), type: 'A', data: {} }], expectedRevision: 'no_stream' as const },
+          { streamName: b, events: [{ id: randomUUID(), type: 'B', data: {} }], expectedRevision: 0 },
+        ];
+        const first = await small.appendToStreams(call);
+        const retried = await small.appendToStreams(call);
+        expect(retried.streams.map((s) => s.nextExpectedRevision)).toEqual(first.streams.map((s) => s.nextExpectedRevision));
+        // With a connection leaked per call, the pool of two would have run dry long ago.
+        expect(await small.readStream(a)).toHaveLength(1);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('answers the part of a call written before and appends the rest', async () => {
+      const [a, b] = [name('a'), name('b')];
+      const aEvents = [{ id: randomUUID(), type: 'A', data: {} }];
+      const alone = await store.appendToStream(a, aEvents, { expectedRevision: 'no_stream' });
+      const result = await store.appendToStreams([
+        { streamName: a, events: aEvents, expectedRevision: 'no_stream' },
+        { streamName: b, events: [event('B')], expectedRevision: 'no_stream' },
+      ]);
+      expect(result.streams[0]).toEqual({ streamName: a, ...alone });
+      expect(result.streams[1]).toMatchObject({ streamName: b, nextExpectedRevision: 0 });
+      expect(await store.readStream(a)).toHaveLength(1);
+      expect(await store.readStream(b)).toHaveLength(1);
+    });
+  });
+
   describe('held back behind another transaction', () => {
     it('delivers an event held back when it was announced as soon as the holding transaction ends, without waiting for a poll', async () => {
       // Polls a minute apart: only the store's own re-check can bring the event in within the test.

@@ -9,16 +9,28 @@ import type {
   EventStore,
   ExpectedRevision,
   JsonObject,
+  MultiAppendOptions,
+  MultiAppendResult,
   NewEvent,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
+  StreamAppendResult,
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
-import { toSafeNumber } from '../position';
-import { prepareAppend, validateReadAll, validateReadStream, validateStreamName, type PreparedEvent } from '../validation';
+import { latestPosition, toSafeNumber } from '../position';
+import {
+  prepareAppend,
+  prepareAppends,
+  validateReadAll,
+  validateReadStream,
+  validateStreamName,
+  type PreparedEvent,
+  type PreparedStreamAppend,
+} from '../validation';
 
 export interface PostgresEventStoreOptions {
   /** postgres://user[:password]@host[:port]/database. Also used for the LISTEN connection when `pool` is given. */
@@ -65,6 +77,16 @@ interface AppendRow {
   transaction_id: string | null;
 }
 
+interface StreamResultRow {
+  stream_name: string;
+  revision: string | number;
+  global_position: string | number;
+  transaction_id: string;
+}
+
+/** How a multi-stream transaction ended when it wrote nothing: the stream whose expectation failed, or a taken event id. */
+type MultiRefusal = { readonly stream: PreparedStreamAppend } | { readonly duplicate: unknown };
+
 interface IdRow {
   event_id: string;
   stream_name: string;
@@ -103,6 +125,12 @@ const MAX_SERIALIZATION_RETRIES = 3;
  * databases, read-model transactions) holds newer events back until it ends; nothing is lost, events
  * arrive late. readAll and headPosition wait up to `stableWaitMs` for such events, so a caller reads
  * its own appends; subscriptions do not wait, their short poll interval picks the events up.
+ *
+ * A multi-stream append (appendToStreams of two or more streams) is one explicit transaction on one
+ * connection: it moves the stream rows one statement each, in stream-name order so that two calls
+ * sharing streams lock them in the same order and cannot deadlock, then inserts all events with one
+ * statement in input order, then commits. Every row of it carries the one transaction id, so the
+ * stable prefix takes in all of its events at once or none, and in $all nothing lies between them.
  */
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres';
@@ -164,6 +192,20 @@ export class PostgresEventStore implements EventStore {
   async appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const append = prepareAppend(streamName, events, options);
     await this.init();
+    const { nextExpectedRevision, position } = await this.appendOne(append);
+    return { nextExpectedRevision, position };
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[], options?: MultiAppendOptions): Promise<MultiAppendResult> {
+    const prepared = prepareAppends(appends, options);
+    await this.init();
+    // One stream needs no explicit transaction: the single-statement append is one already, and faster.
+    const streams = prepared.length === 1 ? [await this.appendOne(prepared[0])] : await this.appendMany(prepared);
+    return { streams, position: latestPosition(streams.map((s) => s.position)) };
+  }
+
+  /** One stream: one statement, hence one round trip and one transaction (see the class comment). */
+  private async appendOne(append: PreparedStreamAppend): Promise<StreamAppendResult> {
     for (let attempt = 1; ; attempt++) {
       let row: AppendRow;
       try {
@@ -181,10 +223,101 @@ export class PostgresEventStore implements EventStore {
       this.local.notify();
       this.notifyOtherProcesses();
       return {
+        streamName: append.streamName,
         nextExpectedRevision: toSafeNumber(row.revision, 'revision'),
         position: toPosition(row.transaction_id, row.global_position),
       };
     }
+  }
+
+  /** Two or more streams in one explicit transaction (see the class comment). */
+  private async appendMany(appends: PreparedStreamAppend[]): Promise<StreamAppendResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      let outcome: { results: StreamAppendResult[] } | { refusal: MultiRefusal };
+      try {
+        outcome = await this.appendManyOnce(appends);
+      } catch (error) {
+        // A deadlock (only possible between calls that reuse each other's event ids) was rolled back: run it again.
+        if (isSerializationFailure(error) && attempt < MAX_SERIALIZATION_RETRIES) continue;
+        throw toStoreError(error, 'append failed');
+      }
+      if ('refusal' in outcome) return this.afterMultiRefusal(appends, outcome.refusal);
+      this.local.notify();
+      this.notifyOtherProcesses();
+      return outcome.results;
+    }
+  }
+
+  private async appendManyOnce(appends: PreparedStreamAppend[]): Promise<{ results: StreamAppendResult[] } | { refusal: MultiRefusal }> {
+    const client = await this.pool.connect();
+    // A connection that failed mid-transaction is not given back to the pool.
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const revisions = new Map<string, number>();
+      for (const append of [...appends].sort((a, b) => (a.streamName < b.streamName ? -1 : a.streamName > b.streamName ? 1 : 0))) {
+        const { rows } = await client.query<{ revision: string | number }>(this.moveQuery(append));
+        if (rows.length === 0) {
+          await client.query('ROLLBACK');
+          return { refusal: { stream: append } };
+        }
+        revisions.set(append.streamName, toSafeNumber(rows[0].revision, 'revision'));
+      }
+      let rows: StreamResultRow[];
+      try {
+        rows = (await client.query<StreamResultRow>(this.insertEventsQuery(appends, revisions))).rows;
+      } catch (error) {
+        if (!isUniqueViolation(error, EVENT_ID_UNIQUE)) throw error;
+        await client.query('ROLLBACK');
+        return { refusal: { duplicate: error } };
+      }
+      await client.query('COMMIT');
+      const byStream = new Map(rows.map((row) => [row.stream_name, row]));
+      return {
+        results: appends.map(({ streamName }) => {
+          const row = byStream.get(streamName)!;
+          return {
+            streamName,
+            nextExpectedRevision: toSafeNumber(row.revision, 'revision'),
+            position: toPosition(row.transaction_id, row.global_position),
+          };
+        }),
+      };
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * A multi-stream append wrote nothing. Streams whose events were written before (a retry, same
+   * ids and expectation) answer as the first time; if some streams remain, they are appended now
+   * (they were refused only because the call as a whole was). Otherwise the refusal stands.
+   */
+  private async afterMultiRefusal(appends: PreparedStreamAppend[], refusal: MultiRefusal): Promise<StreamAppendResult[]> {
+    const { rows } = await this.query<IdRow>({ ...this.sql.byIds, values: [appends.flatMap((a) => a.events.map((e) => e.id))] });
+    const byId = new Map(rows.map((row) => [row.event_id, row]));
+    const answered = new Map<string, StreamAppendResult>();
+    for (const { streamName, events, expectedRevision } of appends) {
+      const first = byId.get(events[0].id);
+      if (first) answered.set(streamName, await this.idempotentResult(streamName, events, expectedRevision, byId, toSafeNumber(first.revision, 'revision')));
+    }
+    if (answered.size === 0) {
+      if ('stream' in refusal) {
+        const { streamName, expectedRevision } = refusal.stream;
+        throw new ConcurrencyError(streamName, expectedRevision, await this.currentRevision(streamName));
+      }
+      const taken = appends.flatMap((a) => a.events).find((e) => byId.has(e.id))?.id;
+      throw new DuplicateEventIdError(taken ?? duplicateKey(refusal.duplicate) ?? appends[0].events[0].id);
+    }
+    const rest = appends.filter((a) => !answered.has(a.streamName));
+    if (rest.length > 0) {
+      const written = rest.length === 1 ? [await this.appendOne(rest[0])] : await this.appendMany(rest);
+      for (const result of written) answered.set(result.streamName, result);
+    }
+    return appends.map((a) => answered.get(a.streamName)!);
   }
 
   /**
@@ -355,11 +488,42 @@ export class PostgresEventStore implements EventStore {
     return { ...statement, values: common };
   }
 
+  /** Moves one stream row of a multi-stream append; no row back when its expected revision does not hold. */
+  private moveQuery({ streamName, events, expectedRevision }: PreparedStreamAppend): pg.QueryConfig {
+    if (typeof expectedRevision === 'number') return { ...this.sql.moveExact, values: [streamName, events.length, expectedRevision] };
+    const statement = { no_stream: this.sql.moveNoStream, stream_exists: this.sql.moveStreamExists, any: this.sql.moveAny }[expectedRevision];
+    return { ...statement, values: [streamName, events.length] };
+  }
+
+  /** The events of all streams in input order, at the revisions their moved stream rows leave room for. */
+  private insertEventsQuery(appends: PreparedStreamAppend[], revisions: Map<string, number>): pg.QueryConfig {
+    const events = appends.flatMap(({ streamName, events }) => {
+      const first = revisions.get(streamName)! - events.length + 1;
+      return events.map((event, i) => ({ event, streamName, revision: first + i }));
+    });
+    return {
+      ...this.sql.insertEvents,
+      values: [
+        events.map((e) => e.event.id),
+        events.map((e) => e.streamName),
+        events.map((e) => e.revision),
+        events.map((e) => e.event.type),
+        events.map((e) => e.event.dataJson),
+        events.map((e) => e.event.metadataJson),
+      ],
+    };
+  }
+
   /**
    * The append wrote nothing: either its expected revision did not hold or one of its ids exists.
    * Ids already written by this very append (a retry) answer as the first time did.
    */
-  private async afterRefusal(streamName: string, events: PreparedEvent[], expected: ExpectedRevision, duplicate: unknown): Promise<AppendResult> {
+  private async afterRefusal(
+    streamName: string,
+    events: PreparedEvent[],
+    expected: ExpectedRevision,
+    duplicate: unknown,
+  ): Promise<StreamAppendResult> {
     const { rows } = await this.query<IdRow>({ ...this.sql.byIds, values: [events.map((e) => e.id)] });
     const byId = new Map(rows.map((row) => [row.event_id, row]));
     const first = byId.get(events[0].id);
@@ -375,7 +539,7 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedRevision,
     byId: Map<string, IdRow>,
     firstRevision: number,
-  ): Promise<AppendResult> {
+  ): Promise<StreamAppendResult> {
     const placed = (e: PreparedEvent, i: number) => {
       const row = byId.get(e.id);
       return row !== undefined && row.stream_name === streamName && toSafeNumber(row.revision, 'revision') === firstRevision + i;
@@ -389,7 +553,11 @@ export class PostgresEventStore implements EventStore {
     const sameExpectation = expected === 'any' || expected === expectedBefore || (expected === 'stream_exists' && firstRevision > 0);
     if (!sameExpectation) throw new ConcurrencyError(streamName, expected, await this.currentRevision(streamName));
     const last = byId.get(events[events.length - 1].id)!;
-    return { nextExpectedRevision: toSafeNumber(last.revision, 'revision'), position: toPosition(last.transaction_id, last.global_position) };
+    return {
+      streamName,
+      nextExpectedRevision: toSafeNumber(last.revision, 'revision'),
+      position: toPosition(last.transaction_id, last.global_position),
+    };
   }
 
   private async currentRevision(streamName: string): Promise<number | 'no_stream'> {
@@ -501,23 +669,35 @@ function statements(s: string, prefix: string) {
        SELECT max(revision) AS revision, max(global_position) AS global_position, (array_agg(transaction_id))[1]::text AS transaction_id
        FROM inserted`,
     );
+  // Moving a stream row by $2 events, one statement per expectation; $expected is the exact revision.
+  const moveNoStream = `INSERT INTO ${s}.es_streams (stream_name, revision) VALUES ($1, $2::int - 1) ON CONFLICT (stream_name) DO NOTHING RETURNING revision`;
+  const moveAny = `INSERT INTO ${s}.es_streams AS st (stream_name, revision) VALUES ($1, $2::int - 1)
+       ON CONFLICT (stream_name) DO UPDATE SET revision = st.revision + $2::int RETURNING revision`;
+  const moveStreamExists = `UPDATE ${s}.es_streams SET revision = revision + $2::int WHERE stream_name = $1 RETURNING revision`;
+  const moveExact = (expected: string) =>
+    `UPDATE ${s}.es_streams SET revision = revision + $2::int WHERE stream_name = $1 AND revision = ${expected}::bigint RETURNING revision`;
   return {
-    appendNoStream: append(
-      'append_no_stream',
-      `INSERT INTO ${s}.es_streams (stream_name, revision) VALUES ($1, $2::int - 1) ON CONFLICT (stream_name) DO NOTHING RETURNING revision`,
-    ),
-    appendAny: append(
-      'append_any',
-      `INSERT INTO ${s}.es_streams AS st (stream_name, revision) VALUES ($1, $2::int - 1)
-       ON CONFLICT (stream_name) DO UPDATE SET revision = st.revision + $2::int RETURNING revision`,
-    ),
-    appendStreamExists: append(
-      'append_stream_exists',
-      `UPDATE ${s}.es_streams SET revision = revision + $2::int WHERE stream_name = $1 RETURNING revision`,
-    ),
-    appendExact: append(
-      'append_exact',
-      `UPDATE ${s}.es_streams SET revision = revision + $2::int WHERE stream_name = $1 AND revision = $7::bigint RETURNING revision`,
+    appendNoStream: append('append_no_stream', moveNoStream),
+    appendAny: append('append_any', moveAny),
+    appendStreamExists: append('append_stream_exists', moveStreamExists),
+    appendExact: append('append_exact', moveExact('$7')),
+    // The steps of a multi-stream append (one transaction): $1 stream, $2 number of events, $3 expected revision.
+    moveNoStream: named('move_no_stream', moveNoStream),
+    moveAny: named('move_any', moveAny),
+    moveStreamExists: named('move_stream_exists', moveStreamExists),
+    moveExact: named('move_exact', moveExact('$3')),
+    // $1..$6 the events' ids, streams, revisions, types, data, metadata, in input order; one row per stream back.
+    insertEvents: named(
+      'insert_events',
+      `WITH inserted AS (
+         INSERT INTO ${s}.es_events (event_id, stream_name, revision, type, data, metadata)
+         SELECT e.id, e.stream, e.revision, e.type, e.data, e.metadata
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::json[], $6::json[]) WITH ORDINALITY AS e(id, stream, revision, type, data, metadata, ord)
+         ORDER BY e.ord
+         RETURNING stream_name, revision, global_position, transaction_id
+       )
+       SELECT stream_name, max(revision) AS revision, max(global_position) AS global_position, (array_agg(transaction_id))[1]::text AS transaction_id
+       FROM inserted GROUP BY stream_name`,
     ),
     readStream: named(
       'read_stream',

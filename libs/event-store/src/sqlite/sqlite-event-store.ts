@@ -8,15 +8,28 @@ import type {
   AppendResult,
   EventStore,
   ExpectedRevision,
+  MultiAppendOptions,
+  MultiAppendResult,
   NewEvent,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
+  StreamAppendResult,
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
-import { prepareAppend, validateReadAll, validateReadStream, validateStreamName, type PreparedEvent } from '../validation';
+import { latestPosition } from '../position';
+import {
+  prepareAppend,
+  prepareAppends,
+  validateReadAll,
+  validateReadStream,
+  validateStreamName,
+  type PreparedEvent,
+  type PreparedStreamAppend,
+} from '../validation';
 
 export interface SqliteEventStoreOptions {
   /** Database file, created with its folder if missing. ':memory:' for a throwaway store. */
@@ -37,11 +50,10 @@ interface EventRow {
   metadata: string;
 }
 
+/** One call of appendToStream (one stream) or appendToStreams: written in one savepoint, all or nothing. */
 interface PendingAppend {
-  readonly streamName: string;
-  readonly events: PreparedEvent[];
-  readonly expectedRevision: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
+  readonly streams: readonly PreparedStreamAppend[];
+  readonly resolve: (results: StreamAppendResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -63,6 +75,8 @@ const SCHEMA = `
  * append resolves. SQLite has one writer at a time, so positions are handed out in commit order and
  * every reader sees a prefix of the log. Appends arriving in the same tick share one transaction
  * (group commit, one fsync), each inside its own savepoint so one refused append does not affect another.
+ * A multi-stream append is one such savepoint: its events get consecutive positions, and a refusal
+ * on any of its streams rolls back all of them.
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
@@ -113,20 +127,23 @@ export class SqliteEventStore implements EventStore {
   }
 
   appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    let prepared: ReturnType<typeof prepareAppend>;
+    let prepared: PreparedStreamAppend;
     try {
       prepared = prepareAppend(streamName, events, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ...prepared, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.enqueue([prepared]).then(([{ nextExpectedRevision, position }]) => ({ nextExpectedRevision, position }));
+  }
+
+  appendToStreams(appends: readonly StreamAppend[], options?: MultiAppendOptions): Promise<MultiAppendResult> {
+    let prepared: PreparedStreamAppend[];
+    try {
+      prepared = prepareAppends(appends, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.enqueue(prepared).then((streams) => ({ streams, position: latestPosition(streams.map((s) => s.position)) }));
   }
 
   async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -169,12 +186,23 @@ export class SqliteEventStore implements EventStore {
     return this.guard(() => this.statements.readAll.all(after?.commit ?? 0, maxCount).map(toRecorded));
   }
 
+  private enqueue(streams: readonly PreparedStreamAppend[]): Promise<StreamAppendResult[]> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streams, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
-    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-    const appendOne = this.db.transaction((item: PendingAppend) => this.appendInTransaction(item));
+    const outcomes: Array<{ ok: true; result: StreamAppendResult[] } | { ok: false; error: unknown }> = [];
+    const appendOne = this.db.transaction((item: PendingAppend) => item.streams.map((stream) => this.appendInTransaction(stream)));
     const commitAll = this.db.transaction(() => {
       outcomes.length = 0;
       for (const item of batch) {
@@ -201,7 +229,7 @@ export class SqliteEventStore implements EventStore {
     if (outcomes.some((o) => o.ok)) this.local.notify();
   }
 
-  private appendInTransaction({ streamName, events, expectedRevision }: PendingAppend): AppendResult {
+  private appendInTransaction({ streamName, events, expectedRevision }: PreparedStreamAppend): StreamAppendResult {
     const existing = this.statements.byId.get(events[0].id);
     if (existing) return this.idempotentResult(streamName, events, expectedRevision);
     const current = this.statements.streamRevision.get(streamName)!.revision;
@@ -218,11 +246,11 @@ export class SqliteEventStore implements EventStore {
         throw error;
       }
     }
-    return { nextExpectedRevision: revision, position: { commit: position, prepare: position } };
+    return { streamName, nextExpectedRevision: revision, position: { commit: position, prepare: position } };
   }
 
   /** The same ids appended again at the same expected revision answer as the first time and write nothing. */
-  private idempotentResult(streamName: string, events: PreparedEvent[], expected: ExpectedRevision): AppendResult {
+  private idempotentResult(streamName: string, events: PreparedEvent[], expected: ExpectedRevision): StreamAppendResult {
     const rows = events.map((e) => this.statements.byId.get(e.id));
     const first = rows[0]!;
     const sameAppend = rows.every(
@@ -233,7 +261,7 @@ export class SqliteEventStore implements EventStore {
     if (!sameAppend) throw new DuplicateEventIdError(events[rows.findIndex((r, i) => !r || r.revision !== first.revision + i || r.stream_name !== streamName)]?.id ?? events[0].id);
     if (!sameExpectation) throw new ConcurrencyError(streamName, expected, this.statements.streamRevision.get(streamName)!.revision ?? 'no_stream');
     const last = rows[rows.length - 1]!;
-    return { nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } };
+    return { streamName, nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } };
   }
 
   private guard<T>(work: () => T): T {
