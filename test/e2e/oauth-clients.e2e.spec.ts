@@ -249,7 +249,7 @@ describe('OAuth clients (csmcp serve)', () => {
     expect(refused.headers.get('www-authenticate')).toContain('The access token was revoked');
   });
 
-  it('issues a client-credentials token to a shared machine integration; the MCP endpoint does not accept it yet', async () => {
+  it('issues a client-credentials token to a shared machine integration, which the MCP endpoint accepts', async () => {
     const client: oauth.Client = { client_id: machine.client_id };
     const tokens = await oauth.processClientCredentialsResponse(
       as,
@@ -264,17 +264,13 @@ describe('OAuth clients (csmcp serve)', () => {
       oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(machine.client_secret), { scope: 'cs:write', resource }, insecure)),
     )).toMatchObject({ error: 'invalid_scope' });
 
-    // Today's behaviour, asserted exactly: the token's `sub` is the client id, which is no csmcp user,
-    // so the MCP endpoint refuses it as it refuses any token for no user. Issue 5 still has to accept
-    // machine tokens (shared context, the integration's scopes); this assertion changes then.
-    const refused = await fetch(`${server.url}/mcp`, {
+    // The token stands for the integration itself (test/e2e/oauth-machine-client.e2e.spec.ts goes further).
+    const accepted = await fetch(`${server.url}/mcp`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'm', version: '1' } } }),
     });
-    expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toBe(
-      `Bearer error="invalid_token", error_description="There is no csmcp user for this token's sub; an admin adds users with csmcp users add", scope="cs:read cs:write", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`,
-    );
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('mcp-session-id')).toEqual(expect.any(String));
   });
 });
