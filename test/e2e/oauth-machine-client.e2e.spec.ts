@@ -7,6 +7,7 @@ import { userIdFor } from '../../src/users/commands/register-user/register-user.
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { callTool, CLIENT_INFO, connectStreamable, toolError } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpBook, type McpStore } from '../support/mcp-stack';
+import { cookieJarFetch, formOf } from '../support/oauth-forms';
 
 /**
  * Machine clients (issue 5): a shared-context integration's client credentials token at the MCP
@@ -255,11 +256,16 @@ describe('behind a trusted reverse proxy (TRUSTED_PROXIES=127.0.0.1)', () => {
   let resource: string;
   /** Allowed from 203.0.113.0/24 only. */
   let proxied: Registered;
+  /** A connector users sign in through (its callback is never called: the test stops at the sign-in page). */
+  let connector: Registered;
 
   beforeAll(async () => {
     store = sqliteStore();
     await store.cli(['seed', 'demo', '--companies', '2', '--seed', '1', '--json']);
     proxied = await addMachine(store, 'Proxied Sync', ['--scopes', 'cs:read cs:write', '--ip-allow', '203.0.113.0/24']);
+    connector = JSON.parse(
+      await store.cli(['integrations', 'add', '--name', 'Connector', '--preset', 'custom', '--redirect-uri', 'http://127.0.0.1:9/cb', '--json']),
+    ) as Registered;
     server = await startServerProcess({ ...store.env, TRUSTED_PROXIES: '127.0.0.1' });
     await untilCaughtUp(server.url);
     ({ as, resource } = await discover(server.url));
@@ -324,6 +330,35 @@ describe('behind a trusted reverse proxy (TRUSTED_PROXIES=127.0.0.1)', () => {
     expect((await garbage.json()) as { error_description: string }).toMatchObject({ error_description: expect.stringContaining('Requests from 127.0.0.1 are not allowed') });
     const inside = await fetch(`${server.url}/mcp`, { method: 'POST', headers: mcpHeaders(tokens.access_token, { 'x-forwarded-for': '203.0.113.7' }), body: initializeBody });
     expect(inside.status).toBe(200);
+  });
+
+  it('counts failed sign-ins per forwarded client address', async () => {
+    const go = cookieJarFetch();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: connector.client_id,
+      response_type: 'code',
+      redirect_uri: 'http://127.0.0.1:9/cb',
+      scope: 'cs:read',
+      state: 'spray',
+      resource,
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+      code_challenge_method: 'S256',
+    }).toString();
+    const start = await go(url.href);
+    const form = formOf(await (await go(new URL(start.headers.get('location')!, server.url).href)).text(), /\/login$/);
+    const signIn = (forwardedFor: string, email: string) =>
+      go(new URL(form.action, server.url).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor },
+        body: new URLSearchParams({ csrf: form.csrf, email, password: 'Summer2025!' }).toString(),
+      });
+    for (let i = 0; i < 20; i++) expect((await signIn('203.0.113.30', `sprayed-${i}@example.com`)).status).toBe(401);
+    const limited = await signIn('203.0.113.30', 'sprayed-20@example.com');
+    expect(limited.status).toBe(429);
+    expect(await limited.text()).toContain('Too many failed sign-ins from this network address.');
+    // The proxy's other clients are not locked out with it.
+    expect((await signIn('203.0.113.31', 'sprayed-21@example.com')).status).toBe(401);
   });
 
   it('counts dynamic client registrations per forwarded client address', async () => {
