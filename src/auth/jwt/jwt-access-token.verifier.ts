@@ -22,8 +22,9 @@ export interface TokenRequestContext {
   /** The URL of the protected resource, e.g. https://csmcp.example.com/mcp (the path the request came to). */
   readonly resource: string;
   /**
-   * The address the request comes from (the socket's remote address), for the IP allow-list of the
-   * integration a token was issued to; undefined or null = unknown, which no allow-list admits.
+   * The address the request comes from (the socket's peer, or behind TRUSTED_PROXIES the client's:
+   * clientAddress of src/net), for the IP allow-list of the integration a token was issued to;
+   * undefined or null = unknown, which no allow-list admits.
    */
   readonly sourceIp?: string | null;
 }
