@@ -6,6 +6,7 @@ import { protectedResourceMetadataUrl, publicBaseUrl } from '../../auth/http/pub
 import { hasScope } from '../../auth/principal';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../infrastructure/tokens';
+import { clientAddress } from '../../net/client-address';
 import type { AdminErrorBody } from './admin-api-error';
 
 /**
@@ -35,6 +36,8 @@ export class AdminAuthMiddleware implements NestMiddleware {
       resourceMetadataUrl: (req) => this.resourceMetadataUrl(req),
       resource: (req) => `${publicBaseUrl(config, req)}${ADMIN_API_RESOURCE_PATH}`,
       challengeScope: 'admin',
+      // IP allow-lists see the client behind TRUSTED_PROXIES, as at the MCP endpoint.
+      clientAddress: (req) => clientAddress(req, config.trustedProxies ?? []),
       onError: (error) => this.logger.error({ err: error, msg: 'access token check failed' }),
     });
   }
