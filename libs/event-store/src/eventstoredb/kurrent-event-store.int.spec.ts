@@ -4,6 +4,8 @@
  *   EVENTSTORE_URL='esdb://localhost:2113?tls=false' npx jest libs/event-store/src/eventstoredb
  * Skipped when EVENTSTORE_URL is not set. The suite uses fresh stream names and positions relative
  * to the head, so it can run again and again against the same database.
+ * The appendToStreams tests need KurrentDB 25.1 or later (multi-stream append); on EventStoreDB
+ * 24.x they fail with the adapter's "needs KurrentDB 25.1 or later" error.
  */
 import { runEventStoreContract } from '../../test/event-store.contract';
 import { KurrentEventStore } from './kurrent-event-store';

@@ -3,16 +3,22 @@
  * and how it reads the answers. The real server is exercised by kurrent-event-store.int.spec.ts.
  */
 import {
+  AppendRecordSizeExceededError,
   END,
   START,
   StreamNotFoundError,
+  TransactionMaxSizeExceededError,
+  UnavailableError,
+  UnsupportedError,
   WrongExpectedVersionError,
   type AppendResult as ClientAppendResult,
+  type AppendStreamRequest,
+  type MultiAppendResult as ClientMultiAppendResult,
   type ReadAllOptions as ClientReadAllOptions,
 } from '@kurrent/kurrentdb-client';
 import { EventEmitter } from 'node:events';
-import { ConcurrencyError } from '../errors';
-import type { RecordedEvent } from '../event-store.port';
+import { ConcurrencyError, EventStoreInputError, StoreUnavailableError } from '../errors';
+import type { RecordedEvent, StreamAppend } from '../event-store.port';
 import { KurrentEventStore } from './kurrent-event-store';
 import type { ClientRecordedEvent } from './kurrent-mapping';
 
@@ -51,10 +57,29 @@ function storeWithFakeClient(pollIntervalMs = 20) {
   let appendResult: (stream: string, events: SentEvent[]) => ClientAppendResult = () => {
     throw new Error('no append result set');
   };
+  const multiCalls: AppendStreamRequest[][] = [];
+  // By default the fake server writes the requests to its log, as the real one does.
+  let multiResult = (requests: AppendStreamRequest[]): ClientMultiAppendResult => {
+    let position = BigInt(log.length * 10 + 100);
+    const responses = requests.map(({ streamName, events }) => {
+      let revision = BigInt(log.filter((e) => e.streamId === streamName).length - 1);
+      for (const event of events) {
+        revision += 1n;
+        position += 10n;
+        log.push({ ...stored(0, streamName, event.type), id: event.id!, revision, data: event.data, metadata: event.metadata, position: { commit: position, prepare: position } });
+      }
+      return { streamName, revision };
+    });
+    return { position, responses };
+  };
   const fake = {
     appendToStream: async (stream: string, events: SentEvent[], options: unknown) => {
       calls.append.push({ stream, events, options });
       return appendResult(stream, events);
+    },
+    multiStreamAppend: async (requests: AppendStreamRequest[]) => {
+      multiCalls.push(requests);
+      return multiResult(requests);
     },
     readStream: (stream: string, options: { fromRevision: bigint; maxCount: number }) => {
       const events = log.filter((e) => e.streamId === stream).slice(Number(options.fromRevision), Number(options.fromRevision) + options.maxCount);
@@ -80,7 +105,16 @@ function storeWithFakeClient(pollIntervalMs = 20) {
     dispose: jest.fn(async () => undefined),
   };
   Object.assign((store as unknown as { client: object }).client, fake);
-  return { store, log, calls, live, fake, setAppendResult: (f: typeof appendResult) => (appendResult = f) };
+  return {
+    store,
+    log,
+    calls,
+    multiCalls,
+    live,
+    fake,
+    setAppendResult: (f: typeof appendResult) => (appendResult = f),
+    setMultiResult: (f: typeof multiResult) => (multiResult = f),
+  };
 }
 
 describe('KurrentEventStore with a fake client', () => {
@@ -137,6 +171,130 @@ describe('KurrentEventStore with a fake client', () => {
     await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
     await expect(attempt).rejects.toMatchObject({ streamName: 'cta-1', expectedRevision: 0, actualRevision: 2 });
     await store.close();
+  });
+
+  describe('appendToStreams', () => {
+    const ids = ['6f1c2a0e-8d4b-4c3a-9e2f-0a1b2c3d4e51', '6f1c2a0e-8d4b-4c3a-9e2f-0a1b2c3d4e52', '6f1c2a0e-8d4b-4c3a-9e2f-0a1b2c3d4e53'];
+    const twoStreams = (): StreamAppend[] => [
+      {
+        streamName: 'cta-1',
+        events: [
+          { id: ids[0], type: 'CtaUpdated', data: { title: 'Renewal' } },
+          { id: ids[1], type: 'CtaClosed', data: {}, metadata: { causationId: 'cmd-2' } },
+        ],
+        expectedRevision: 0,
+      },
+      { streamName: 'audit', events: [{ id: ids[2], type: 'Audited', data: { credits: 1 } }], expectedRevision: 'no_stream' as const },
+    ];
+
+    it('sends one request per stream, our metadata JSON as one string property, and reads each position back', async () => {
+      const { store, log, multiCalls, calls } = storeWithFakeClient();
+      log.push(stored(0)); // cta-1 at revision 0
+      const result = await store.appendToStreams(twoStreams(), { metadata: { correlationId: 'req-1', actor: { type: 'user', id: 'u-1' } } });
+      expect(calls.append).toEqual([]);
+      const [requests] = multiCalls;
+      expect(requests.map((r) => [r.streamName, r.expectedState, r.events.map((e) => e.id)])).toEqual([
+        ['cta-1', 0n, [ids[0], ids[1]]],
+        ['audit', 'no_stream', [ids[2]]],
+      ]);
+      const sent = requests[0].events[1];
+      expect(sent).toMatchObject({ type: 'CtaClosed', contentType: 'application/json', data: {} });
+      // multiStreamAppend takes string properties only: anything else is refused by the client.
+      expect(Object.keys(sent.metadata as object)).toEqual(['csmcp.metadata']);
+      expect(JSON.parse((sent.metadata as Record<string, string>)['csmcp.metadata'])).toMatchObject({
+        correlationId: 'req-1',
+        causationId: 'cmd-2',
+        actor: { type: 'user', id: 'u-1' },
+      });
+      expect(result).toEqual({
+        streams: [
+          { streamName: 'cta-1', nextExpectedRevision: 2, position: { commit: 130, prepare: 130 } },
+          { streamName: 'audit', nextExpectedRevision: 0, position: { commit: 140, prepare: 140 } },
+        ],
+        position: { commit: 140, prepare: 140 },
+      });
+      // And they read back as any event of ours, the server's "$schema.*" properties aside.
+      log.forEach((e, i) => {
+        if (e.streamId === 'audit') log[i] = { ...e, metadata: { '$schema.format': 'Json', '$schema.name': 'Audited', ...(e.metadata as object) } };
+      });
+      const [audited] = await store.readStream('audit');
+      expect(audited.metadata).toEqual({ ...JSON.parse((requests[1].events[0].metadata as Record<string, string>)['csmcp.metadata']) });
+      expect(audited.metadata.correlationId).toBe('req-1');
+      await store.close();
+    });
+
+    it('uses the classic append for a single stream, which older servers have too', async () => {
+      const { store, multiCalls, calls, setAppendResult } = storeWithFakeClient();
+      setAppendResult(() => ({ success: true, nextExpectedRevision: 0n, position: { commit: 70n, prepare: 70n } }));
+      const result = await store.appendToStreams([{ streamName: 'cta-9', events: [{ type: 'T', data: {} }], expectedRevision: 'no_stream' }]);
+      expect(result).toEqual({ streams: [{ streamName: 'cta-9', nextExpectedRevision: 0, position: { commit: 70, prepare: 70 } }], position: { commit: 70, prepare: 70 } });
+      expect(multiCalls).toEqual([]);
+      expect(calls.append).toHaveLength(1);
+      await store.close();
+    });
+
+    it('turns the conflict the server reports into ConcurrencyError naming that stream, with our expectation', async () => {
+      const { store, setMultiResult } = storeWithFakeClient();
+      setMultiResult(() => {
+        throw new WrongExpectedVersionError(undefined, { streamName: 'audit', expected: 'no_stream', current: 6n });
+      });
+      const attempt = store.appendToStreams(twoStreams());
+      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(attempt).rejects.toMatchObject({ streamName: 'audit', expectedRevision: 'no_stream', actualRevision: 6 });
+      setMultiResult(() => {
+        throw new WrongExpectedVersionError(undefined, { streamName: 'cta-1', expected: 0n, current: 'no_stream' });
+      });
+      await expect(store.appendToStreams(twoStreams())).rejects.toMatchObject({ streamName: 'cta-1', expectedRevision: 0, actualRevision: 'no_stream' });
+      await store.close();
+    });
+
+    it('says that the server is too old when it has no multi-stream append', async () => {
+      const { store, setMultiResult } = storeWithFakeClient();
+      setMultiResult(() => {
+        throw new UnsupportedError('multiStreamAppend', '25.1');
+      });
+      await expect(store.appendToStreams(twoStreams())).rejects.toThrow(/appendToStreams needs KurrentDB 25\.1 or later .*127\.0\.0\.1:1/);
+      await store.close();
+    });
+
+    it("turns the server's size limits into input errors naming the limit and the event", async () => {
+      const { store, setMultiResult } = storeWithFakeClient();
+      setMultiResult(() => {
+        throw new TransactionMaxSizeExceededError(undefined as never, { size: 5_000_000, maxSize: 4_194_304 });
+      });
+      const tooLarge = store.appendToStreams(twoStreams());
+      await expect(tooLarge).rejects.toBeInstanceOf(EventStoreInputError);
+      await expect(tooLarge).rejects.toThrow(/^appends: the call is larger than the EventStoreDB server accepts in one transaction \(4194304 bytes\)/);
+      setMultiResult(() => {
+        throw new AppendRecordSizeExceededError(undefined as never, { stream: 'cta-1', recordId: ids[1].toUpperCase(), size: 20_000_000, maxSize: 16_777_216 });
+      });
+      await expect(store.appendToStreams(twoStreams())).rejects.toThrow(/^appends\[0\]\.events\[1\]: an event is larger than the EventStoreDB server accepts \(16777216 bytes\)/);
+      await store.close();
+    });
+
+    it('reports an unreachable server as StoreUnavailableError', async () => {
+      const { store, setMultiResult } = storeWithFakeClient();
+      setMultiResult(() => {
+        throw new UnavailableError(undefined as never);
+      });
+      await expect(store.appendToStreams(twoStreams())).rejects.toBeInstanceOf(StoreUnavailableError);
+      await store.close();
+    });
+
+    it('refuses to answer with a position it cannot confirm: the event read back is not ours', async () => {
+      const { store, log, setMultiResult } = storeWithFakeClient();
+      log.push(stored(0), stored(1), stored(2, 'audit'));
+      setMultiResult(() => ({ position: 500n, responses: [{ streamName: 'cta-1', revision: 1n }, { streamName: 'audit', revision: 0n }] }));
+      await expect(store.appendToStreams(twoStreams())).rejects.toThrow(/succeeded but its position could not be read back/);
+      await store.close();
+    });
+
+    it('checks the input before calling the server', async () => {
+      const { store, multiCalls } = storeWithFakeClient();
+      await expect(store.appendToStreams([...twoStreams(), twoStreams()[0]])).rejects.toThrow(/appends\[2\]\.streamName: "cta-1" is already appends\[0\]/);
+      expect(multiCalls).toEqual([]);
+      await store.close();
+    });
   });
 
   it('reads a stream, and a missing stream as empty', async () => {
