@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EventStoreError } from '@csmcp/event-store';
 import { ConfigError } from '../config/config';
+import { registerAudit } from './commands/audit.command';
+import { registerCredits } from './commands/credits.command';
 import { registerImport } from './commands/import.command';
 import { registerIntegrations } from './commands/integrations.command';
 import { registerPolicy } from './commands/policy.command';
@@ -11,6 +13,7 @@ import { registerProjections } from './commands/projections.command';
 import { registerSeed } from './commands/seed.command';
 import { registerServe } from './commands/serve.command';
 import { registerTokens } from './commands/tokens.command';
+import { registerUsage } from './commands/usage.command';
 import { registerUsers } from './commands/users.command';
 import { UsageError } from './errors';
 
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerTokens(program);
   registerIntegrations(program);
+  registerCredits(program);
+  registerAudit(program);
+  registerUsage(program);
   return program;
 }
 

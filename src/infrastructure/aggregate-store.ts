@@ -3,7 +3,9 @@ import {
   type AppendResult,
   type EventMetadataInput,
   type EventStore,
+  type ExpectedRevision,
   type JsonObject,
+  type NewEvent,
   type RecordedEvent,
 } from '@csmcp/event-store';
 
@@ -14,13 +16,19 @@ export interface DeciderLike<Command, State, Event extends { type: string; data:
   initialState(): State;
 }
 
-export interface HandleOptions {
+export interface HandleOptions<Event = unknown> {
   /** Attributed to every event written: actor, client, correlation, causation, tool, ... */
   readonly metadata: EventMetadataInput;
   /** Deterministic ids for the events (e.g. derived from an idempotency key): a replayed append then writes nothing. */
   readonly eventIds?: (index: number) => string;
   /** Attempts on a concurrent change before giving up. Default 5. */
   readonly maxAttempts?: number;
+  /**
+   * Appends the decided events (default: appendToStream). A caller that writes more in the same
+   * transaction (an idempotency record, an audit entry) does it here; a ConcurrencyError on the
+   * command's own stream still means "decide again".
+   */
+  readonly append?: (events: readonly NewEvent[], expectedRevision: ExpectedRevision, metadata: EventMetadataInput, decided: Event[]) => Promise<AppendResult>;
 }
 
 export interface HandleResult<State, Event> {
@@ -41,7 +49,7 @@ export async function handleCommand<Command, State, Event extends { type: string
   streamName: string,
   decider: DeciderLike<Command, State, Event>,
   command: Command | ((history: RecordedEvent[], state: State) => Command),
-  options: HandleOptions,
+  options: HandleOptions<Event>,
 ): Promise<HandleResult<State, Event>> {
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
@@ -53,14 +61,13 @@ export async function handleCommand<Command, State, Event extends { type: string
     if (events.length === 0) return { events, state: newState, history, append: null };
     const expectedRevision = history.length === 0 ? 'no_stream' : history[history.length - 1].revision;
     try {
-      const append = await store.appendToStream(
-        streamName,
-        events.map((e, i) => ({ id: options.eventIds?.(i), type: e.type, data: e.data as JsonObject })),
-        { expectedRevision, metadata: options.metadata },
-      );
+      const newEvents = events.map((e, i) => ({ id: options.eventIds?.(i), type: e.type, data: e.data as JsonObject }));
+      const append = options.append
+        ? await options.append(newEvents, expectedRevision, options.metadata, events)
+        : await store.appendToStream(streamName, newEvents, { expectedRevision, metadata: options.metadata });
       return { events, state: newState, history, append };
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+      if (!(error instanceof ConcurrencyError) || error.streamName !== streamName || attempt >= maxAttempts) throw error;
       // Jitter keeps a crowd of retrying writers from colliding again in lockstep.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }

@@ -11,6 +11,8 @@ import type { AppConfig } from '../config/config';
 import { WritePolicyService } from '../governance/write-policy-config/write-policy.service';
 import { clientAddress } from '../net/client-address';
 import { APP_CONFIG } from '../infrastructure/tokens';
+import type { AuditLog } from '../audit/audit-log';
+import { AUDIT_LOG } from '../audit/audit.tokens';
 import { LegacySseEndpoint } from './http/legacy-sse.endpoint';
 import { checkProtocolVersionHeader, OriginPolicy, sendJsonRpcError, setCorsHeaders } from './http/request-guards';
 import { StreamableHttpEndpoint, type AuthenticatedRequest } from './http/streamable-http.endpoint';
@@ -44,6 +46,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
     policy: WritePolicyService,
     queries: QueryBus,
     commands: CommandBus,
+    @Inject(AUDIT_LOG) audit: AuditLog,
   ) {
     this.origins = new OriginPolicy(config);
     const trustedProxies = config.trustedProxies ?? [];
@@ -59,6 +62,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       commands,
       policyConfig: () => policy.cachedConfig(),
       confirmations: this.state,
+      audit,
       logError: (error, context) => this.logger.error({ ...context, err: error, msg: 'MCP request failed' }),
     };
     this.streamable = new StreamableHttpEndpoint(deps, this.state);

@@ -1,3 +1,4 @@
+import type { ToolCallRecording } from '../../audit/tool-call-recording';
 import type { EventActor } from '@csmcp/event-store';
 import type { UserRole } from '../../users/user.events';
 
@@ -35,6 +36,11 @@ export interface WriteRequestInfo {
   readonly sourceIp?: string | null;
   /** A repeat with the same key from the same user returns the first result and writes nothing. */
   readonly idempotencyKey?: string | null;
+  /**
+   * An MCP tool call on its way to the audit log: the pipeline records it (and charges it) in the
+   * same transaction as the write, or records the refusal. Absent for CLI writes (seed, import).
+   */
+  readonly recording?: ToolCallRecording | null;
 }
 
 export interface WriteContext {

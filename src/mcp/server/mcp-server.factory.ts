@@ -19,12 +19,16 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Position } from '@csmcp/event-store';
+import type { AuditLog } from '../../audit/audit-log';
+import { priceOf } from '../../audit/domain/ledger';
+import { ToolCallRecording, type CallOrigin, type CallResult } from '../../audit/tool-call-recording';
 import { hasScope, viewerOf, writeCallerOf, type Principal } from '../../auth/principal';
 import { enabledWriteTools, needsConfirmation, type PolicyConfig } from '../../governance/write-policy';
 import { completePromptArgument, completeResourceArgument } from '../completion';
 import { getPrompt, listPrompts } from '../prompts';
 import { listResources, listResourceTemplates, McpRequestError, readResource } from '../resources';
 import { CS_TOOLS, toToolError, type ToolContext, type ToolDefinition } from '../tools';
+import { outcomeOfError } from '../tools/tool-errors';
 import { confirmationToolError, CONFIRMATION_TOKEN_PROPERTY, type ConfirmationStore } from './confirmation';
 
 export const SERVER_INFO = { name: 'csmcp', title: 'csmcp customer success', version: '0.1.0' } as const;
@@ -40,6 +44,8 @@ export interface McpServerDeps {
   /** The write policy in force (which write tools a caller has, which need confirmation). */
   policyConfig(): Promise<PolicyConfig>;
   readonly confirmations: ConfirmationStore;
+  /** Every tool call is recorded and charged here (see src/audit). */
+  readonly audit: AuditLog;
   /** Unexpected failures, for the server log (never sent to the client). */
   logError(error: unknown, context: Record<string, unknown>): void;
 }
@@ -82,21 +88,40 @@ export function createMcpServer(deps: McpServerDeps, session: McpSessionContext)
         message: `${tool.name} needs the ${tool.scope} scope, which your access token does not have; reconnect granting ${tool.scope}`,
       });
     const args = { ...(request.params.arguments ?? {}) };
-    const context = toolContext(deps, session, principal, tool.name, extra);
+    const prices = (await deps.audit.ledger()).prices;
+    const recording = new ToolCallRecording(originOf(principal, session, extra), tool.name, tool.kind, args, priceOf(prices, tool.name, tool.kind));
+    const context = toolContext(deps, session, principal, tool.name, extra, recording);
+    const subject = subjectOfArgs(args);
     try {
       if (tool.kind === 'write') {
         const refusal = await confirm(server, deps, tool, args, context, extra.requestId);
-        if (refusal) return errorResult(refusal);
+        if (refusal) return await refused(deps, recording, { outcome: 'refused', code: refusal.code, message: String(refusal.message), subject }, errorResult(refusal));
+      } else if (recording.price > 0) {
+        // Reads are charged once they have an answer; one the credits cannot cover does not run.
+        const short = await deps.audit.precheck({ at: recording.at, actor: recording.origin.actor, integrationId: recording.origin.integrationId, integrationName: recording.origin.integrationName, tool: tool.name, credits: recording.price });
+        if (short) return await refused(deps, recording, { outcome: 'refused', code: short.code, message: short.message, subject }, errorResult(short));
       }
       const output = await tool.run(args, context);
+      if (!recording.recorded) {
+        // Writes are recorded by the write pipeline with their events; everything else here.
+        const [entry] = await deps.audit.record({ type: 'ToolCallRecorded', body: recording.body({ outcome: 'ok', credits: recording.price, subject }) });
+        recording.markRecorded();
+        if (entry.type === 'ToolCallRecorded' && entry.body.outcome === 'refused')
+          return errorResult({ code: entry.body.code ?? 'INSUFFICIENT_CREDITS', message: entry.body.message ?? 'The credits could not cover this call' });
+      }
       if (output.position) await session.recordWrite(output.position);
       return { content: [{ type: 'text', text: output.text }], structuredContent: output.structured };
     } catch (error) {
       const known = toToolError(error);
-      if (known) return errorResult(known);
+      if (known) return await refused(deps, recording, { outcome: outcomeOfError(known.code), code: known.code, message: known.message, subject }, errorResult(known));
       const incident = randomUUID();
       deps.logError(error, { incident, tool: tool.name, userId: principal.userId, sessionId: session.sessionId });
-      return errorResult({ code: 'INTERNAL', message: `The call failed on the server (incident ${incident}); nothing was left half-written. Try again, or report the incident id` });
+      return await refused(
+        deps,
+        recording,
+        { outcome: 'failed', code: 'INTERNAL', message: `incident ${incident}`, subject },
+        errorResult({ code: 'INTERNAL', message: `The call failed on the server (incident ${incident}); nothing was left half-written. Try again, or report the incident id` }),
+      );
     }
   });
 
@@ -189,7 +214,54 @@ async function confirm(
   return confirmationToolError(change, await deps.confirmations.issueConfirmation(context.principal.userId, tool.name, args));
 }
 
-function toolContext(deps: McpServerDeps, session: McpSessionContext, principal: Principal, toolName: string, extra: Extra): ToolContext {
+/**
+ * Records a call that ended without a charge (refused, failed) unless the write pipeline already did,
+ * then answers. If even the record cannot be written (the store is down), the caller still gets the
+ * refusal: nothing was done or charged.
+ */
+async function refused(deps: McpServerDeps, recording: ToolCallRecording, result: CallResult, answer: CallToolResult): Promise<CallToolResult> {
+  if (recording.recorded) return answer;
+  try {
+    await deps.audit.record({ type: 'ToolCallRecorded', body: recording.body(result) });
+    recording.markRecorded();
+  } catch (error) {
+    deps.logError(error, { tool: recording.tool, msg: 'could not record a refused call in the audit log' });
+  }
+  return answer;
+}
+
+function originOf(principal: Principal, session: McpSessionContext, extra: Extra): CallOrigin {
+  const caller = writeCallerOf(principal);
+  return {
+    actor: caller.actor === 'client' ? { type: 'client', id: caller.userId, email: null } : { type: 'user', id: principal.userId, email: principal.email },
+    integrationId: principal.integrationId,
+    integrationName: principal.integrationName,
+    accessContext: principal.accessContext,
+    sessionId: session.sessionId,
+    requestId: extra.requestId === undefined ? null : String(extra.requestId),
+    sourceIp: sourceIpOf(extra),
+  };
+}
+
+/** The record a call is about, from its arguments: the most specific id it names. */
+const SUBJECT_ARGUMENTS: ReadonlyArray<readonly [string, string]> = [
+  ['activity_id', 'timeline_activity'],
+  ['task_id', 'cta_task'],
+  ['cta_id', 'cta'],
+  ['success_plan_id', 'success_plan'],
+  ['relationship_id', 'relationship'],
+  ['company_id', 'company'],
+];
+
+function subjectOfArgs(args: Record<string, unknown>): CallResult['subject'] {
+  for (const [name, type] of SUBJECT_ARGUMENTS) {
+    const id = args[name];
+    if (typeof id === 'string' && id.length > 0 && id.length <= 200) return { type, id };
+  }
+  return null;
+}
+
+function toolContext(deps: McpServerDeps, session: McpSessionContext, principal: Principal, toolName: string, extra: Extra, recording: ToolCallRecording): ToolContext {
   const caller = writeCallerOf(principal);
   const progressToken = extra._meta?.progressToken;
   return {
@@ -204,6 +276,7 @@ function toolContext(deps: McpServerDeps, session: McpSessionContext, principal:
         correlationId: randomUUID(),
         sourceIp: sourceIpOf(extra),
         idempotencyKey,
+        recording,
       },
     }),
     progress: async (progress, total, message) => {

@@ -1,4 +1,7 @@
+import { getCreditUsageTool } from './admin/get-credit-usage.tool';
+import { queryAuditLogTool } from './admin/query-audit-log.tool';
 import { analyzeAccountsTool } from './read/analyze-accounts.tool';
+import { getCreditBalanceTool } from './read/get-credit-balance.tool';
 import { getAccountSummaryTool } from './read/get-account-summary.tool';
 import { getCompanyTool } from './read/get-company.tool';
 import { getCtaTool } from './read/get-cta.tool';
@@ -20,7 +23,7 @@ import { updateTimelineActivityTool } from './write/update-timeline-activity.too
 export type { JsonSchemaObject, ToolAnnotations, ToolContext, ToolDefinition, ToolOutput } from './tool-definition';
 export { toToolError, type FieldProblem, type ToolError } from './tool-errors';
 
-/** The customer-success MCP tools (names are a contract: PRODUCT.md). Reads first, then writes. */
+/** The MCP tools (names are a contract: PRODUCT.md). Reads first, then writes, then the admin tools. */
 export const CS_TOOLS: readonly ToolDefinition[] = Object.freeze([
   searchCompaniesTool,
   getCompanyTool,
@@ -32,6 +35,7 @@ export const CS_TOOLS: readonly ToolDefinition[] = Object.freeze([
   listTimelineActivitiesTool,
   getScorecardTool,
   analyzeAccountsTool,
+  getCreditBalanceTool,
   createCtaTool,
   updateCtaTool,
   createCtaTaskTool,
@@ -39,6 +43,8 @@ export const CS_TOOLS: readonly ToolDefinition[] = Object.freeze([
   updateSuccessPlanTool,
   createTimelineActivityTool,
   updateTimelineActivityTool,
+  queryAuditLogTool,
+  getCreditUsageTool,
 ]);
 
 /** The tool of that name, or undefined. */

@@ -1,9 +1,12 @@
 import { ConcurrencyError, StoreUnavailableError } from '@csmcp/event-store';
+import { CreditRefusalError } from '../../audit/audit-log';
+import { CreditInputError } from '../../audit/credits/credits.service';
 import { ProjectionTimeoutError } from '@csmcp/projections';
 import { AnalysisQueryError } from '../../customer-success/analysis';
 import { QueryError } from '../../customer-success/queries/shared/query-error';
 import { DomainError } from '../../customer-success/shared/domain-error';
 import { IdempotencyKeyReusedError, InputValidationError, PolicyRefusalError, type FieldProblem } from '../../customer-success/write/write-errors';
+import { AdminOnlyError } from './admin/admin-tool';
 import { camelToSnake } from './shared/case';
 
 export type { FieldProblem };
@@ -30,6 +33,9 @@ export function toToolError(error: unknown): ToolError | null {
   if (error instanceof InputValidationError) return { code: 'VALIDATION', message: error.message, problems: error.problems.map((p) => ({ ...p })) };
   if (error instanceof PolicyRefusalError) return { code: error.code, message: error.message };
   if (error instanceof IdempotencyKeyReusedError) return { code: error.code, message: error.message };
+  if (error instanceof AdminOnlyError) return { code: error.code, message: error.message };
+  if (error instanceof CreditRefusalError) return { code: error.code, message: error.message };
+  if (error instanceof CreditInputError) return { code: 'VALIDATION', message: error.message, problems: [{ field: error.field, problem: error.message }] };
   if (error instanceof AnalysisQueryError)
     return { code: error.code, message: error.message, problems: error.problems.map((p) => ({ field: p.path, problem: p.message })) };
   if (error instanceof QueryError) {
@@ -49,4 +55,11 @@ export function toToolError(error: unknown): ToolError | null {
   if (error instanceof ConcurrencyError)
     return { code: 'CONFLICT', message: 'The record was being changed by someone else at the same time; read it again and retry.' };
   return null;
+}
+
+/** Codes of calls that failed on csmcp's side (the others were refused: the caller can change something). */
+const FAILURE_CODES = new Set(['INTERNAL', 'UNAVAILABLE', 'CONFLICT']);
+
+export function outcomeOfError(code: string): 'refused' | 'failed' {
+  return FAILURE_CODES.has(code) ? 'failed' : 'refused';
 }

@@ -334,6 +334,19 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP tools on the real applicat
     expect(await refusal(mine.call('create_cta', { company_id: 'c-globex', name: 'Sneaky', type: 'Risk' }))).toMatchObject({ code: 'COMPANY_NOT_VISIBLE' });
   });
 
+  it('answers the credit balance, and to an admin the audit log and credit usage; a csm gets FORBIDDEN', async () => {
+    const balance = await call(ann, 'get_credit_balance');
+    expect(balance.structured).toMatchObject({ limited: false, balance: null, prices: { by_kind: { read: 1, analysis: 5, write: 2 } }, you: { id: 'u-ann' } });
+    const boss = new ToolSession(h, testPrincipal({ userId: 'u-boss', email: 'boss@example.com', name: 'Boss', role: 'admin', scopes: ['cs:read', 'admin'] }));
+    const log = await call(boss, 'query_audit_log', { limit: 5 });
+    expect(log.structured).toMatchObject({ items: expect.any(Array) });
+    const usage = await call(boss, 'get_credit_usage', { group_by: ['tool'], period: 'month' });
+    expect(usage.structured).toMatchObject({ totals: { calls: expect.any(Number), credits: expect.any(Number) } });
+    expect(await refusal(boss.call('get_credit_usage', { period: 'fortnight' }))).toMatchObject({ code: 'INVALID_QUERY', message: expect.stringContaining('period must be one of day, week, month, total') });
+    const csmWithAdminScope = new ToolSession(h, testPrincipal({ scopes: ['cs:read', 'admin'] }));
+    expect(await refusal(csmWithAdminScope.call('query_audit_log', {}))).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('validated the real output of every tool against its output schema', () => {
     expect([...validated].sort()).toEqual(CS_TOOLS.map((t) => t.name).sort());
   });

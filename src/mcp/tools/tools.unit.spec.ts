@@ -18,8 +18,9 @@ import { validators } from './testing/schema-validator';
 
 const READS = [
   'search_companies', 'get_company', 'get_account_summary', 'list_ctas', 'get_cta', 'list_success_plans', 'get_success_plan',
-  'list_timeline_activities', 'get_scorecard', 'analyze_accounts',
+  'list_timeline_activities', 'get_scorecard', 'analyze_accounts', 'get_credit_balance',
 ];
+const ADMIN = ['query_audit_log', 'get_credit_usage'];
 const WRITES = ['create_cta', 'update_cta', 'create_cta_task', 'create_success_plan', 'update_success_plan', 'create_timeline_activity', 'update_timeline_activity'];
 
 const DTOS: Record<string, new () => object> = {
@@ -44,15 +45,15 @@ function dtoShape(dto: new () => object) {
 
 describe('the MCP tool catalogue', () => {
   it('has exactly the contract tool names, once each (get_credit_balance comes with metering)', () => {
-    expect(CS_TOOLS.map((t) => t.name).sort()).toEqual([...READS, ...WRITES].sort());
+    expect(CS_TOOLS.map((t) => t.name).sort()).toEqual([...READS, ...WRITES, ...ADMIN].sort());
   });
 
   it.each(CS_TOOLS.map((t) => [t.name, t] as const))('%s: kind, scope and annotations fit what it does', (name, tool) => {
     expect(tool.title.length).toBeGreaterThan(3);
     expect(tool.description.length).toBeGreaterThan(150);
     expect(tool.annotations.openWorldHint).toBe(false);
-    if (READS.includes(name)) {
-      expect(tool).toMatchObject({ scope: 'cs:read', kind: name === 'analyze_accounts' ? 'analysis' : 'read' });
+    if (READS.includes(name) || ADMIN.includes(name)) {
+      expect(tool).toMatchObject({ scope: ADMIN.includes(name) ? 'admin' : 'cs:read', kind: name === 'analyze_accounts' ? 'analysis' : 'read' });
       expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
       expect(tool.describeChange).toBeUndefined();
     } else {
