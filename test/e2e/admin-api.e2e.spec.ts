@@ -61,12 +61,12 @@ describe('admin API (csmcp serve, embedded store)', () => {
   const api = (token: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>) => call(base, token, method, path, body, headers);
   const asAda = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => api(ada.token, method, path, body, headers);
   /**
-   * A token's verification is kept up to a second (personal access tokens and JWTs alike): a change
-   * shows within that. Asks until the answer is no longer 200 (at most 5 s), and returns it.
+   * A token's verification (and what it knows of the token's integration) is kept up to a second: a
+   * change shows within that. Asks until the answer's status is no longer `from` (at most 5 s).
    */
-  const afterVerificationCache = async (token: string, path: string): Promise<Answer> => {
+  const afterVerificationCache = async (token: string, path: string, from = 200): Promise<Answer> => {
     let res = await api(token, 'GET', path);
-    for (let i = 0; i < 100 && res.status === 200; i++) {
+    for (let i = 0; i < 100 && res.status === from; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       res = await api(token, 'GET', path);
     }
@@ -324,10 +324,43 @@ describe('admin API (csmcp serve, embedded store)', () => {
   });
 
   describe('dynamically registered OAuth clients, and OAuth access tokens', () => {
-    it('takes an admin-scoped OAuth access token; deleting its client revokes the grant, so the token stops working', async () => {
+    const redirectUri = 'http://127.0.0.1:9/callback';
+    let as: oauth.AuthorizationServer;
+    beforeAll(async () => {
       const issuer = new URL(base);
-      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
-      const redirectUri = 'http://127.0.0.1:9/callback';
+      as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    });
+
+    it("takes an integration's admin-scoped token as /mcp does: its IP allow-list (403 access_denied) and its being disabled (401) apply", async () => {
+      const created = await asAda('POST', '/integrations', {
+        name: 'Ops Console',
+        preset: 'custom',
+        redirect_uris: [redirectUri],
+        scopes: ['cs:read', 'admin'],
+        token_endpoint_auth_method: 'none',
+      });
+      const id: string = created.body.client_id;
+      const tokens = await signIn(as, { client_id: id, token_endpoint_auth_method: 'none' }, redirectUri, 'cs:read admin');
+      expect(tokens.scope).toBe('cs:read admin');
+      expect((await api(tokens.access_token, 'GET', `/integrations/${id}`)).status).toBe(200);
+
+      await asAda('PATCH', `/integrations/${id}`, { ip_allow_list: ['203.0.113.0/24'] });
+      const outside = await afterVerificationCache(tokens.access_token, `/integrations/${id}`);
+      expect(outside.status).toBe(403);
+      expect(outside.body.error.code).toBe('access_denied');
+      expect(outside.body.error.message).toMatch(
+        /^Requests from \S*127\.0\.0\.1 are not allowed for the integration Ops Console: its IP allow-list does not include this address/,
+      );
+
+      await asAda('PATCH', `/integrations/${id}`, { ip_allow_list: [] });
+      expect((await afterVerificationCache(tokens.access_token, `/integrations/${id}`, 403)).status).toBe(200);
+      await asAda('POST', `/integrations/${id}/disable`);
+      const disabled = await afterVerificationCache(tokens.access_token, `/integrations/${id}`);
+      expect(disabled.status).toBe(401);
+      expect(disabled.body.error.code).toBe('invalid_token');
+    });
+
+    it('takes an admin-scoped OAuth access token; deleting its client revokes the grant, so the token stops working', async () => {
       const registered = await oauth.processDynamicClientRegistrationResponse(
         await oauth.dynamicClientRegistrationRequest(
           as,
