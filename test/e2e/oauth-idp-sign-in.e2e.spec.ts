@@ -247,6 +247,21 @@ describe('Sign-in through the company identity provider (passport-oauth2 against
       expect(genuine.body).toContain('<h1>Allow access?</h1>');
     }, 60_000);
 
+    it('refuses a callback naming another issuer (ISSUER_MISMATCH, 403), and a replay of a callback whose code was used (TOKEN_REFUSED by the identity provider, 502)', async () => {
+      const agent = new Agent();
+      const { url } = await authorizationRequest(a);
+      const callback = new URL(await agent.signInAtIdp(await agent.startIdp(await agent.follow(url.href), a), ACCOUNTS.pat));
+      expect(callback.searchParams.get('iss')).toBe(idp.issuer);
+      const mixedUp = new URL(callback);
+      mixedUp.searchParams.set('iss', 'https://evil.example');
+      expectRefusal(await agent.follow(mixedUp.href), 403, 'ISSUER_MISMATCH', `This answer comes from another server than ${IDP_NAME}, so it was not used.`);
+
+      // The code is redeemed once (then pat's domain is refused); the same callback again reaches the
+      // identity provider's token endpoint, which refuses the used code.
+      expectRefusal(await agent.follow(callback.href), 403, 'DOMAIN_NOT_ALLOWED', 'Accounts of partner.example may not sign in');
+      expectRefusal(await agent.follow(callback.href), 502, 'TOKEN_REFUSED', `${IDP_NAME} refused to complete the sign-in (invalid_grant)`);
+    }, 60_000);
+
     it('refuses the callback in a browser that did not start the sign-in (SIGN_IN_EXPIRED, 400), and one without code or error (NOT_A_CALLBACK, 400)', async () => {
       const agent = new Agent();
       const { url } = await authorizationRequest(a);

@@ -104,7 +104,8 @@ export class IdentityProviderSignIn {
     const uid = pending?.uid ?? null;
     const refused = (error: unknown): IdpCallbackOutcome => ({ kind: 'refused', uid, refusal: this.refused(error) });
     try {
-      const query = singleValued(new URL(req.url ?? '/', 'http://csmcp.invalid').searchParams);
+      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+      const query = singleValued(new URL(url, 'http://csmcp.invalid').searchParams);
       if (!query || (!query.code && !query.error))
         return refused(new IdpSignInRefused('NOT_A_CALLBACK', `This page is where ${this.name} sends you back after signing in, with one code or error. Go back to the application and connect again.`));
       // RFC 9207: an identity provider that names itself must be the configured one (mix-up defence).
