@@ -2,9 +2,12 @@ import { Global, Module } from '@nestjs/common';
 import type { EventStore } from '@csmcp/event-store';
 import { ProjectionRegistry } from '../infrastructure/projection-registry';
 import { EVENT_STORE } from '../infrastructure/tokens';
+import { IntegrationService } from '../auth/integrations/integration.service';
 import { AuditLog } from './audit-log';
 import { AUDIT_LOG } from './audit.tokens';
+import { creditTargetDirectory } from './credits/credit-targets';
 import { CreditsService } from './credits/credits.service';
+import { GetAuditEntryHandler } from './queries/get-audit-entry/get-audit-entry.handler';
 import { GetCreditBalanceHandler } from './queries/get-credit-balance/get-credit-balance.handler';
 import { GetCreditUsageHandler } from './queries/get-credit-usage/get-credit-usage.handler';
 import { QueryAuditLogHandler } from './queries/query-audit-log/query-audit-log.handler';
@@ -19,8 +22,14 @@ import { AuditProjection } from './read-model/audit.projection';
 @Module({
   providers: [
     { provide: AUDIT_LOG, useFactory: (store: EventStore) => new AuditLog(store), inject: [EVENT_STORE] },
-    { provide: CreditsService, useFactory: (log: AuditLog) => new CreditsService(log), inject: [AUDIT_LOG] },
+    {
+      provide: CreditsService,
+      useFactory: (log: AuditLog, store: EventStore, integrations: IntegrationService) => new CreditsService(log, creditTargetDirectory(store, integrations)),
+      // IntegrationService: from the global AuthModule.
+      inject: [AUDIT_LOG, EVENT_STORE, IntegrationService],
+    },
     QueryAuditLogHandler,
+    GetAuditEntryHandler,
     GetCreditUsageHandler,
     GetCreditBalanceHandler,
   ],

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import type { EventStore } from '@csmcp/event-store';
+import { CreditTargetNotFoundError } from '../../audit/credits/credit-targets';
 import { CreditsService } from '../../audit/credits/credits.service';
-import { IntegrationService } from '../../auth/integrations/integration.service';
 import { CS_TOOLS } from '../../mcp/tools';
 import { loadConfig } from '../../config/config';
 import { EVENT_STORE } from '../../infrastructure/tokens';
-import { findUserByEmail } from '../../users/user-directory';
 import { print, withAppContext } from '../context';
 import { UsageError } from '../errors';
 import { asUsage, cliActor, integerOption } from './audit-cli-support';
@@ -53,7 +52,7 @@ export function registerCredits(program: Command): void {
   credits
     .command('limit')
     .description('set (or with --none remove) a monthly credit limit for one user or one integration')
-    .option('--user <email>', 'the user')
+    .option('--user <email>', 'the user (their email, or id)')
     .option('--integration <client_id>', 'the integration')
     .option('--monthly <n>', 'credits per calendar month (UTC)')
     .option('--none', 'remove the limit')
@@ -65,22 +64,17 @@ export function registerCredits(program: Command): void {
       if ((options.monthly === undefined) === (options.none !== true)) throw new UsageError('give either --monthly <n> or --none');
       await withAppContext(loadConfig(), async (app) => {
         const store = app.get<EventStore>(EVENT_STORE);
-        let scope: 'user' | 'integration';
-        let id: string;
-        if (options.user !== undefined) {
-          const user = await findUserByEmail(store, options.user);
-          if (!user) throw new UsageError(`--user ${options.user}: no user has this email (csmcp users list shows them)`);
-          scope = 'user';
-          id = user.userId;
-        } else {
-          const integration = await app.get(IntegrationService).get(options.integration!);
-          if (!integration) throw new UsageError(`--integration ${options.integration}: no integration has this client id (csmcp integrations list shows them)`);
-          scope = 'integration';
-          id = integration.clientId;
-        }
+        const scope = options.user !== undefined ? 'user' : 'integration';
         const limit = options.none ? null : integerOption('--monthly', options.monthly)!;
-        const entry = await asUsage(async () => app.get(CreditsService).setLimit(scope, id, limit, options.reason, await cliActor(store, options.as)));
-        print([{ seq: entry.seq, scope, id, monthly_limit: limit }], options.json === true);
+        const { entry, target } = await asUsage(async () => {
+          try {
+            return await app.get(CreditsService).setLimitFor(scope, options.user ?? options.integration, limit, options.reason, await cliActor(store, options.as));
+          } catch (error) {
+            if (!(error instanceof CreditTargetNotFoundError)) throw error;
+            throw new UsageError(`--${scope} ${error.id}: ${error.message} (csmcp ${scope === 'user' ? 'users' : 'integrations'} list shows them)`);
+          }
+        });
+        print([{ seq: entry.seq, scope, id: target.id, monthly_limit: limit }], options.json === true);
       });
     });
 
