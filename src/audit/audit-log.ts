@@ -126,10 +126,11 @@ export class AuditLog {
    */
   async appendWithWrite(
     streams: readonly StreamAppendRequest[],
-    call: ToolCallBody,
+    entry: ToolCallBody | AuditBody,
     metadata?: EventMetadataInput,
   ): Promise<{ entry: AuditEntry; appended: AppendResult; streams: readonly StreamAppendResult[] }> {
-    const done = await this.enqueue({ bodies: [{ type: 'ToolCallRecorded', body: call }], with: streams, metadata });
+    const body: AuditBody = 'type' in entry && 'body' in entry ? entry : { type: 'ToolCallRecorded', body: entry as ToolCallBody };
+    const done = await this.enqueue({ bodies: [body], with: streams, metadata });
     return { entry: done.entries[0], appended: done.appended!, streams: done.streams };
   }
 

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import type { EventStore } from '@csmcp/event-store';
 import { ProjectionRegistry } from '../infrastructure/projection-registry';
-import { EVENT_STORE } from '../infrastructure/tokens';
+import { EVENT_STORE, READ_MODEL_DB } from '../infrastructure/tokens';
+import type { SqlExecutor } from '@csmcp/projections';
+import { RevertService } from './revert/revert.service';
 import { IntegrationService } from '../auth/integrations/integration.service';
 import { AuditLog } from './audit-log';
 import { AUDIT_LOG } from './audit.tokens';
@@ -28,12 +30,17 @@ import { AuditProjection } from './read-model/audit.projection';
       // IntegrationService: from the global AuthModule.
       inject: [AUDIT_LOG, EVENT_STORE, IntegrationService],
     },
+    {
+      provide: RevertService,
+      useFactory: (store: EventStore, log: AuditLog, db: SqlExecutor) => new RevertService(store, log, db),
+      inject: [EVENT_STORE, AUDIT_LOG, READ_MODEL_DB],
+    },
     QueryAuditLogHandler,
     GetAuditEntryHandler,
     GetCreditUsageHandler,
     GetCreditBalanceHandler,
   ],
-  exports: [AUDIT_LOG, CreditsService],
+  exports: [AUDIT_LOG, CreditsService, RevertService],
 })
 export class AuditModule {
   constructor(registry: ProjectionRegistry) {

@@ -95,12 +95,12 @@ export interface CreditPricesSetBody {
   readonly byTool: Readonly<Record<string, number>>;
 }
 
-/** An admin undid an earlier write with compensating events. */
+/** An admin undid earlier writes to one record with compensating events. */
 export interface WriteRevertedBody {
   readonly at: string;
   readonly by: AuditActor;
-  /** The audit entry (stream revision) of the write undone. */
-  readonly revertedSeq: number;
+  /** The audit entries (stream revisions) of the writes undone. */
+  readonly revertedSeqs: readonly number[];
   readonly reason: string;
   readonly events: readonly WrittenEvent[];
   readonly changes: readonly FieldChange[];

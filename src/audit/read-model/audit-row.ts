@@ -81,7 +81,7 @@ export function rowOf(entry: AuditEntry): AuditRow {
     case 'WriteReverted':
       return {
         ...base, ...none, at: entry.body.at, actor_type: entry.body.by.type, actor_id: entry.body.by.id, actor_email: entry.body.by.email, credits: 0,
-        subject_type: 'audit_entry', subject_id: String(entry.body.revertedSeq),
+        subject_type: 'audit_entry', subject_id: entry.body.revertedSeqs.join(','),
       };
   }
 }

@@ -11,7 +11,8 @@ import { loadConfig } from '../../config/config';
 import { EVENT_STORE, READ_MODEL_DB } from '../../infrastructure/tokens';
 import { print, withAppContext } from '../context';
 import { UsageError } from '../errors';
-import { asUsage, auditReadModelCaughtUp, integerOption } from './audit-cli-support';
+import { RevertRefusedError, RevertService, type RevertOutcome } from '../../audit/revert/revert.service';
+import { asUsage, auditReadModelCaughtUp, cliActor, integerOption } from './audit-cli-support';
 
 export function registerAudit(program: Command): void {
   const audit = program
@@ -76,6 +77,46 @@ export function registerAudit(program: Command): void {
     });
 
   audit
+    .command('revert')
+    .argument('[seq]', 'the audit entry of the write to undo (csmcp audit shows it)')
+    .description('undo an LLM write (or with --session every write of one MCP session) with compensating events; refused if the record changed since')
+    .option('--session <id>', 'every successful write of this MCP session, record by record')
+    .requiredOption('--reason <text>', 'why, kept in the audit log')
+    .option('--as <email>', 'the admin the revert is recorded as (default: the command line itself)')
+    .option('--json', 'print JSON')
+    .action(async (seqText: string | undefined, options: { session?: string; reason: string; as?: string; json?: boolean }) => {
+      if ((seqText === undefined) === (options.session === undefined)) throw new UsageError('name one write (its audit entry number) or --session <id>, not both');
+      const seq = seqText === undefined ? undefined : integerOption('seq', seqText);
+      await withAppContext(loadConfig(), async (app) => {
+        const by = await cliActor(app.get<EventStore>(EVENT_STORE), options.as);
+        const reverts = app.get(RevertService);
+        let outcomes: RevertOutcome[];
+        try {
+          if (seq !== undefined) outcomes = [await reverts.revertEntry(seq, options.reason, by)];
+          else {
+            await auditReadModelCaughtUp(app);
+            outcomes = await reverts.revertSession(options.session!, options.reason, by);
+          }
+        } catch (error) {
+          if (error instanceof RevertRefusedError) throw new UsageError(error.message);
+          throw error;
+        }
+        if (options.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
+        else
+          print(
+            outcomes.map((o) => ({
+              entries: o.seqs.join(','),
+              record: o.stream,
+              reverted: o.reverted ? `yes (entry ${o.revertSeq})` : 'no',
+              detail: o.reverted ? (o.changes ?? []).map((c) => `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join('; ') : o.reason,
+            })),
+            false,
+          );
+        if (outcomes.some((o) => !o.reverted)) process.exitCode = 1;
+      });
+    });
+
+  audit
     .command('head')
     .description('print the last entry\'s seq and hash ("seq:hash"); keep it elsewhere, and pass it to audit verify --expect-head later to detect truncation')
     .option('--json', 'print JSON: { seq, hash }')
@@ -99,7 +140,7 @@ function auditLine(item: AuditRecordView): Record<string, unknown> {
           ? `limit ${e.scope}:${e.id} ${e.monthlyLimit ?? 'none'}/month: ${e.reason}`
           : item.type === 'CreditPricesSet'
             ? `prices ${JSON.stringify(e.byKind)} ${JSON.stringify(e.byTool)}`
-            : `reverted entry ${e.revertedSeq}: ${e.reason}`;
+            : `reverted entries ${e.revertedSeqs.join(', ')}: ${e.reason}`;
   return {
     seq: item.seq,
     at: item.at,
