@@ -23,6 +23,12 @@ export interface VerifyReport {
 
 const PAGE = 2_000;
 
+/** A head as `csmcp audit head` prints it and verification takes it back: "seq:hash" (hash: 64 lowercase hex digits). Null if it is not one. */
+export function parseAuditHead(text: string): AuditHead | null {
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return match ? { seq: Number(match[1]), hash: match[2] } : null;
+}
+
 /**
  * `csmcp audit verify`: re-computes the hash chain of the audit-log stream from its first entry, then
  * checks every row of the audit_log read model against its entry (every column re-derived), and,

@@ -134,13 +134,13 @@ describe('admin API (csmcp serve, embedded store)', () => {
     });
 
     it('answers anything else under /admin/api with 404 and the list of endpoints', async () => {
-      const res = await asAda('GET', '/audit');
+      const res = await asAda('GET', '/reports');
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('NO_SUCH_ENDPOINT');
-      expect(res.body.error.message).toMatch(/^GET \/admin\/api\/audit is not an admin API endpoint; the endpoints are: GET \/admin\/api\/integrations, /);
-      expect(res.body.error.details.endpoints).toHaveLength(14);
+      expect(res.body.error.message).toMatch(/^GET \/admin\/api\/reports is not an admin API endpoint; the endpoints are: GET \/admin\/api\/integrations, /);
+      expect(res.body.error.details.endpoints).toHaveLength(23);
       // Not a way around the door: without a token it is 401 like everything else.
-      expect((await api(null, 'GET', '/audit')).status).toBe(401);
+      expect((await api(null, 'GET', '/reports')).status).toBe(401);
     });
   });
 

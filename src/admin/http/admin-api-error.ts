@@ -1,7 +1,10 @@
 import { StoreUnavailableError } from '@csmcp/event-store';
 import { ProjectionTimeoutError } from '@csmcp/projections';
+import { CreditTargetNotFoundError } from '../../audit/credits/credit-targets';
+import { CreditInputError } from '../../audit/credits/credits.service';
 import { IntegrationError } from '../../auth/integrations/integration-error';
 import { PasswordRuleError } from '../../auth/passwords/password-hash';
+import { QueryError } from '../../customer-success/queries/shared/query-error';
 import { DomainError, type DomainErrorCategory } from '../../customer-success/shared/domain-error';
 import { InputValidationError } from '../../customer-success/write/write-errors';
 import { PolicyConfigError } from '../../governance/write-policy';
@@ -48,6 +51,11 @@ export function adminErrorOf(error: unknown): { status: number; body: AdminError
   if (error instanceof InputValidationError)
     return answer(400, error.code, error.message, { field: error.problems[0]?.field, problems: error.problems.map((p) => ({ ...p })) });
   if (error instanceof DomainError) return answer(STATUS_OF[error.category], error.code, error.message, error.field ? { field: error.field } : undefined);
+  // The read side's refusals: a filter or cursor that is not allowed (the field is the query parameter), an entry that is not there.
+  if (error instanceof QueryError) return answer(error.code === 'NOT_FOUND' ? 404 : 400, error.code, error.message, error.field ? { field: error.field } : undefined);
+  if (error instanceof CreditInputError) return answer(400, error.code, error.message, { field: error.field });
+  if (error instanceof CreditTargetNotFoundError)
+    return answer(404, error.code, `${error.message}; GET /admin/api/${error.scope === 'user' ? 'users' : 'integrations'} lists them`, { field: error.field });
   if (error instanceof PasswordRuleError) return answer(400, 'VALIDATION', `password: ${error.message}`, { field: 'password' });
   if (error instanceof StoreUnavailableError || error instanceof ProjectionTimeoutError)
     return answer(503, 'TEMPORARILY_UNAVAILABLE', 'The store cannot answer right now; try again in a moment');

@@ -18,6 +18,15 @@ export const ADMIN_ENDPOINTS = [
   'PUT /admin/api/write-policy',
   'GET /admin/api/oauth-clients',
   'DELETE /admin/api/oauth-clients/{client_id}',
+  'GET /admin/api/audit',
+  'GET /admin/api/audit/{seq}',
+  'GET /admin/api/audit/verify',
+  'GET /admin/api/audit/head',
+  'GET /admin/api/usage',
+  'GET /admin/api/credits',
+  'POST /admin/api/credits/grants',
+  'PUT /admin/api/credits/limits',
+  'PUT /admin/api/credits/prices',
 ] as const;
 
 /** Anything else under /admin/api (registered last): 404 in the admin API's shape, with what exists. */

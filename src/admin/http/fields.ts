@@ -1,11 +1,21 @@
 import { AdminApiError } from './admin-api-error';
 
 /** What a field of a request body may hold. Services check the values themselves; this checks the JSON types. */
-export type FieldKind = 'string' | 'string[]' | 'boolean' | 'object';
+export type FieldKind = 'string' | 'string[]' | 'boolean' | 'object' | 'number' | 'number|null';
 
 export type FieldSpec = Readonly<Record<string, { readonly kind: FieldKind; readonly required?: boolean }>>;
 
-type ValueOf<K extends FieldKind> = K extends 'string' ? string : K extends 'string[]' ? string[] : K extends 'boolean' ? boolean : Record<string, unknown>;
+type ValueOf<K extends FieldKind> = K extends 'string'
+  ? string
+  : K extends 'string[]'
+    ? string[]
+    : K extends 'boolean'
+      ? boolean
+      : K extends 'number'
+        ? number
+        : K extends 'number|null'
+          ? number | null
+          : Record<string, unknown>;
 export type FieldsOf<S extends FieldSpec> = { -readonly [F in keyof S]?: ValueOf<S[F]['kind']> };
 
 const KIND_WORDS: Record<FieldKind, string> = {
@@ -13,6 +23,9 @@ const KIND_WORDS: Record<FieldKind, string> = {
   'string[]': 'an array of strings',
   boolean: 'true or false',
   object: 'an object',
+  number: 'a number',
+  // null is a value here (e.g. "no limit"), so it must be given: a missing field stays missing.
+  'number|null': 'a number or null',
 };
 
 /**
@@ -57,6 +70,10 @@ function isKind(value: unknown, kind: FieldKind): boolean {
       return typeof value === 'boolean';
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'number|null':
+      return value === null || (typeof value === 'number' && Number.isFinite(value));
   }
 }
 

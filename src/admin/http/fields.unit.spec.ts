@@ -3,6 +3,7 @@ import { fieldsOf } from './fields';
 
 describe('admin API body fields', () => {
   const spec = { name: { kind: 'string', required: true }, tags: { kind: 'string[]' }, on: { kind: 'boolean' }, config: { kind: 'object' } } as const;
+  const numbers = { amount: { kind: 'number' }, limit: { kind: 'number|null', required: true } } as const;
   const refusal = (body: unknown) => {
     try {
       fieldsOf(body, spec);
@@ -21,6 +22,23 @@ describe('admin API body fields', () => {
   it('takes no body as {} (then only the required fields are missing)', () => {
     expect(fieldsOf(undefined, {})).toEqual({});
     expect(refusal(undefined)).toEqual({ status: 400, code: 'VALIDATION', message: 'name is required: a string', details: { field: 'name' } });
+  });
+
+  it('takes numbers, and null where the spec allows it (then it must be given)', () => {
+    expect(fieldsOf({ amount: 1.5, limit: null }, numbers)).toEqual({ amount: 1.5, limit: null });
+    expect(fieldsOf({ limit: 0 }, numbers)).toEqual({ limit: 0 });
+    const refused = (body: unknown) => {
+      try {
+        fieldsOf(body, numbers);
+      } catch (error) {
+        return { message: (error as AdminApiError).message, details: (error as AdminApiError).details };
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refused({ amount: 1 })).toEqual({ message: 'limit is required: a number or null', details: { field: 'limit' } });
+    expect(refused({ amount: '5', limit: 1 })).toEqual({ message: 'amount must be a number; got string "5"', details: { field: 'amount' } });
+    expect(refused({ limit: 'none' })).toEqual({ message: 'limit must be a number or null; got string "none"', details: { field: 'limit' } });
+    expect(refused({ amount: null, limit: 1 })).toEqual({ message: 'amount must be a number; got null', details: { field: 'amount' } });
   });
 
   it.each([
