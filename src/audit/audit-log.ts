@@ -16,7 +16,7 @@ import {
   type ChainedData,
   type ToolCallBody,
 } from './domain/audit-entry';
-import { evolveLedger, initialLedger, refuseCharge, type CreditRefusal, type LedgerState } from './domain/ledger';
+import { cloneLedger, evolveLedger, initialLedger, refuseCharge, type CreditRefusal, type LedgerState } from './domain/ledger';
 
 /** A call the balance or a limit cannot cover: nothing was done, and the refusal is in the log. */
 export class CreditRefusalError extends Error {
@@ -87,7 +87,7 @@ export class AuditLog {
         for (;;) {
           const from = this.state.head ? this.state.head.seq + 1 : 0;
           const events = await this.store.readStream(AUDIT_STREAM, { fromRevision: from, maxCount: 5_000 });
-          for (const event of events) this.state = evolveLedger(this.state, toEntry(event.revision, event.type, event.data));
+          for (const event of events) evolveLedger(this.state, toEntry(event.revision, event.type, event.data));
           if (events.length < 5_000) break;
         }
         this.loadedAt = Date.now();
@@ -179,13 +179,13 @@ export class AuditLog {
               }],
               { metadata: write.metadata },
             );
-            this.advance(planned.entries);
+            this.state = planned.state;
             const streams = result.streams.slice(0, write.with!.length);
             const last = streams[streams.length - 1];
             write.resolve({ entries: planned.entries, appended: { nextExpectedRevision: last.nextExpectedRevision, position: last.position }, streams });
           } else {
             await this.store.appendToStream(AUDIT_STREAM, auditEvents, { expectedRevision: this.state.head ? this.state.head.seq : 'no_stream' });
-            this.advance(planned.entries);
+            this.state = planned.state;
             let at = 0;
             for (const job of batch) {
               job.resolve({ entries: planned.entries.slice(at, at + job.bodies.length), appended: null, streams: [] });
@@ -209,8 +209,9 @@ export class AuditLog {
   }
 
   /** Chains the batch's entries after the head, charging each call only if the ledger can still cover it. */
-  private plan(batch: Job[]): { entries: AuditEntry[]; refusal: CreditRefusal | null } {
-    let state = this.state;
+  private plan(batch: Job[]): { entries: AuditEntry[]; state: LedgerState; refusal: CreditRefusal | null } {
+    // Folded into a copy: the batch may not be appended (a conflict, the store down).
+    const state = cloneLedger(this.state);
     let refusal: CreditRefusal | null = null;
     const entries: AuditEntry[] = [];
     for (const job of batch) {
@@ -225,15 +226,11 @@ export class AuditLog {
           }
         }
         const [entry] = chain(state.head, [body]);
-        state = evolveLedger(state, entry);
+        evolveLedger(state, entry);
         entries.push(entry);
       }
     }
-    return { entries, refusal };
-  }
-
-  private advance(entries: readonly AuditEntry[]): void {
-    for (const entry of entries) this.state = evolveLedger(this.state, entry);
+    return { entries, state, refusal };
   }
 }
 

@@ -19,19 +19,23 @@ export function priceOf(prices: PriceList, tool: string, kind: ToolKind): number
  * The credit ledger folded from the audit log. `balance` is null until the first grant: until an
  * admin opens the organisation's credit account csmcp meters every call but limits none (monthly
  * limits per user and per integration apply whenever they are set).
+ *
+ * Folding mutates the state in place (a long log folds in linear time whatever the number of users
+ * and months); whoever must keep a state as it was (planning a batch that may not be appended)
+ * folds into a cloneLedger() copy.
  */
 export interface LedgerState {
   /** The last entry folded (its seq and hash), null for an empty log. */
-  readonly head: { readonly seq: number; readonly hash: string } | null;
-  readonly balance: number | null;
-  readonly granted: number;
-  readonly charged: number;
-  readonly prices: PriceList;
-  readonly userLimits: ReadonlyMap<string, number>;
-  readonly integrationLimits: ReadonlyMap<string, number>;
+  head: { readonly seq: number; readonly hash: string } | null;
+  balance: number | null;
+  granted: number;
+  charged: number;
+  prices: PriceList;
+  readonly userLimits: Map<string, number>;
+  readonly integrationLimits: Map<string, number>;
   /** Credits charged per `${month}|${id}` (month = YYYY-MM, UTC). */
-  readonly userMonth: ReadonlyMap<string, number>;
-  readonly integrationMonth: ReadonlyMap<string, number>;
+  readonly userMonth: Map<string, number>;
+  readonly integrationMonth: Map<string, number>;
 }
 
 export function initialLedger(): LedgerState {
@@ -48,41 +52,48 @@ export function initialLedger(): LedgerState {
   };
 }
 
+export function cloneLedger(state: LedgerState): LedgerState {
+  return {
+    ...state,
+    userLimits: new Map(state.userLimits),
+    integrationLimits: new Map(state.integrationLimits),
+    userMonth: new Map(state.userMonth),
+    integrationMonth: new Map(state.integrationMonth),
+  };
+}
+
 export const monthOf = (at: string): string => at.slice(0, 7);
 
-/**
- * Folds one entry. Mutates maps copied on write only when they change, so folding a long log stays
- * linear; callers treat the result as immutable.
- */
+/** Folds one entry into `state` (in place) and returns it. */
 export function evolveLedger(state: LedgerState, entry: AuditEntry): LedgerState {
-  const head = { seq: entry.seq, hash: entry.hash };
+  state.head = { seq: entry.seq, hash: entry.hash };
   switch (entry.type) {
     case 'ToolCallRecorded': {
       const { credits, at, actor, integrationId } = entry.body;
-      if (credits === 0) return { ...state, head };
+      if (credits === 0) return state;
       const month = monthOf(at);
-      return {
-        ...state,
-        head,
-        charged: state.charged + credits,
-        balance: state.balance === null ? null : state.balance - credits,
-        userMonth: add(state.userMonth, `${month}|${actor.id}`, credits),
-        integrationMonth: integrationId ? add(state.integrationMonth, `${month}|${integrationId}`, credits) : state.integrationMonth,
-      };
+      state.charged += credits;
+      if (state.balance !== null) state.balance -= credits;
+      add(state.userMonth, `${month}|${actor.id}`, credits);
+      if (integrationId) add(state.integrationMonth, `${month}|${integrationId}`, credits);
+      return state;
     }
     case 'CreditsGranted':
-      return { ...state, head, granted: state.granted + entry.body.amount, balance: (state.balance ?? 0) + entry.body.amount };
+      state.granted += entry.body.amount;
+      state.balance = (state.balance ?? 0) + entry.body.amount;
+      return state;
     case 'CreditLimitSet': {
       const { scope, id, monthlyLimit } = entry.body;
-      const limits = new Map(scope === 'user' ? state.userLimits : state.integrationLimits);
+      const limits = scope === 'user' ? state.userLimits : state.integrationLimits;
       if (monthlyLimit === null) limits.delete(id);
       else limits.set(id, monthlyLimit);
-      return scope === 'user' ? { ...state, head, userLimits: limits } : { ...state, head, integrationLimits: limits };
+      return state;
     }
     case 'CreditPricesSet':
-      return { ...state, head, prices: pricesOf(entry.body) };
+      state.prices = pricesOf(entry.body);
+      return state;
     case 'WriteReverted':
-      return { ...state, head };
+      return state;
   }
 }
 
@@ -90,10 +101,8 @@ function pricesOf(body: CreditPricesSetBody): PriceList {
   return { byKind: { ...DEFAULT_PRICES, ...body.byKind }, byTool: { ...DEFAULT_TOOL_PRICES, ...body.byTool } };
 }
 
-function add(map: ReadonlyMap<string, number>, key: string, amount: number): ReadonlyMap<string, number> {
-  const next = new Map(map);
-  next.set(key, (next.get(key) ?? 0) + amount);
-  return next;
+function add(map: Map<string, number>, key: string, amount: number): void {
+  map.set(key, (map.get(key) ?? 0) + amount);
 }
 
 export interface Charge {
