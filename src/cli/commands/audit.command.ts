@@ -5,7 +5,7 @@ import type { EventStore } from '@csmcp/event-store';
 import type { SqlExecutor } from '@csmcp/projections';
 import { AUDIT_LOG } from '../../audit/audit.tokens';
 import type { AuditLog } from '../../audit/audit-log';
-import { verifyAuditLog, type AuditHead } from '../../audit/audit-verifier';
+import { parseAuditHead, verifyAuditLog, type AuditHead } from '../../audit/audit-verifier';
 import { QueryAuditLogQuery, type AuditRecordView } from '../../audit/queries/query-audit-log/query-audit-log.query';
 import { loadConfig } from '../../config/config';
 import { EVENT_STORE, READ_MODEL_DB } from '../../infrastructure/tokens';
@@ -154,9 +154,9 @@ function auditLine(item: AuditRecordView): Record<string, unknown> {
 function parseHead(value: string): AuditHead {
   let text = value.trim();
   if (text.startsWith('@')) text = readFileSync(text.slice(1), 'utf8').trim();
-  const match = /^(\d+):([0-9a-f]{64})$/.exec(text);
-  if (!match) throw new UsageError(`--expect-head must be "seq:hash" as csmcp audit head prints it (or @file holding that); got ${JSON.stringify(value)}`);
-  return { seq: Number(match[1]), hash: match[2] };
+  const head = parseAuditHead(text);
+  if (!head) throw new UsageError(`--expect-head must be "seq:hash" as csmcp audit head prints it (or @file holding that); got ${JSON.stringify(value)}`);
+  return head;
 }
 
 function formatHead(head: AuditHead | null): string {
