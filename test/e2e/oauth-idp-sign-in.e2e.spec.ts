@@ -210,7 +210,7 @@ describe('Sign-in through the company identity provider (passport-oauth2 against
       expectRefusal(refused, 403, 'UNKNOWN_USER', `You signed in to ${IDP_NAME} as nat@corp.example, but csmcp has no user with that email address.`);
       expect(await a.store.events.count('UserRegistered', 'email', ACCOUNTS.nat.email)).toBe(0);
       expect(connector.hits(state)).toEqual([]);
-      expect(a.server.logs()).toMatch(/"msg":"Sign-in through the identity provider refused","code":"UNKNOWN_USER","email":"nat@corp.example"/);
+      await untilLogged(a.server, /"msg":"Sign-in through the identity provider refused","code":"UNKNOWN_USER","email":"nat@corp.example"/);
 
       // The interaction is still there: the link goes back to the sign-in page.
       const link = /<a href="([^"]+)">Back to sign-in<\/a>/.exec(refused.body)![1];
@@ -371,6 +371,14 @@ async function startConnectorCallback(): Promise<ConnectorCallback> {
     hits: (state) => seen.filter((u) => u.searchParams.get('state') === state),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The server writes its log asynchronously (pino): waits for the line rather than reading too early. */
+async function untilLogged(server: ServerProcess, line: RegExp): Promise<void> {
+  for (let i = 0; !line.test(server.logs()); i++) {
+    if (i > 200) throw new Error(`the server did not log ${line} within 10 s:\n${server.logs().slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function textOf(locator: Locator): Promise<string> {
