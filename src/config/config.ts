@@ -12,6 +12,12 @@ const USER_MATCHES = ['email', 'user_id'] as const;
 type UserMatch = (typeof USER_MATCHES)[number];
 const ACCESS_CONTEXTS = ['personal', 'shared'] as const;
 type AccessContext = (typeof ACCESS_CONTEXTS)[number];
+const ON_OFF = ['on', 'off'] as const;
+type OnOff = (typeof ON_OFF)[number];
+/** A rotated-out signing key stays published at least the access token lifetime (30 min) plus the refresh grace (2 s). */
+export const MIN_SIGNING_KEY_RETIRE_AFTER_MINUTES = 31;
+const DEFAULT_SIGNING_KEY_RETIRE_AFTER_MS = 24 * 3_600_000;
+const BUILT_IN_SERVER_VARIABLES = ['OAUTH_DYNAMIC_REGISTRATION', 'OAUTH_CLIENT_ID_METADATA_DOCUMENTS', 'OAUTH_SIGNING_KEY_RETIRE_AFTER'] as const;
 const OAUTH_VARIABLES = ['OAUTH_ISSUER', 'OAUTH_JWKS_URL', 'OAUTH_AUDIENCE', 'OAUTH_USER_CLAIM', 'OAUTH_USER_MATCH', 'OAUTH_ACCESS_CONTEXT'] as const;
 
 /** The environment csmcp reads, validated at start. Names and defaults are documented in README.md. */
@@ -96,6 +102,19 @@ class Environment {
   @IsOptional()
   @IsString()
   OAUTH_CIMD_ALLOWED_HOSTS?: string;
+
+  @IsOptional()
+  @IsIn(ON_OFF, { message: 'OAUTH_DYNAMIC_REGISTRATION must be on or off (on: clients may register themselves at /oauth/register, RFC 7591; off: only the integrations an admin registers, and client ID metadata documents unless those are off too)' })
+  OAUTH_DYNAMIC_REGISTRATION?: OnOff;
+
+  @IsOptional()
+  @IsIn(ON_OFF, { message: 'OAUTH_CLIENT_ID_METADATA_DOCUMENTS must be on or off (on: an https URL is accepted as client_id and its metadata document fetched; off: such client ids are refused)' })
+  OAUTH_CLIENT_ID_METADATA_DOCUMENTS?: OnOff;
+
+  // Checked by signingKeyRetireAfter (a duration of at least MIN_SIGNING_KEY_RETIRE_AFTER_MINUTES, or off).
+  @IsOptional()
+  @IsString()
+  OAUTH_SIGNING_KEY_RETIRE_AFTER?: string;
 }
 
 export type StoreConfig =
@@ -129,6 +148,15 @@ export interface AppConfig {
    * resolve to private or loopback addresses (OAUTH_CIMD_ALLOWED_HOSTS); absent or empty = public addresses only.
    */
   readonly cimdAllowedHosts?: readonly string[];
+  /** OAUTH_DYNAMIC_REGISTRATION: the built-in authorization server's registration endpoint (RFC 7591); absent = on. */
+  readonly dynamicClientRegistration?: boolean;
+  /** OAUTH_CLIENT_ID_METADATA_DOCUMENTS: an https URL as client_id; absent = on. */
+  readonly clientIdMetadataDocuments?: boolean;
+  /**
+   * OAUTH_SIGNING_KEY_RETIRE_AFTER: how long after a rotation the previous signing key is retired
+   * automatically (ms); null = only by `csmcp oauth keys retire-old`; absent = 24 hours.
+   */
+  readonly signingKeyRetireAfterMs?: number | null;
   /** IDP_*: the company's identity provider, a second way to sign in on the built-in sign-in page; null or absent = none. */
   readonly identityProvider?: IdentityProviderConfig | null;
 }
@@ -159,7 +187,7 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; throws ConfigError naming every wrong variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS']) {
+  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS', ...BUILT_IN_SERVER_VARIABLES]) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') raw[key] = value;
@@ -190,6 +218,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     problems.push(`${(error as Error).message} (got ${JSON.stringify(parsed.TRUSTED_PROXIES)})`);
   }
+  const retireAfter = parsed.OAUTH_SIGNING_KEY_RETIRE_AFTER === undefined ? DEFAULT_SIGNING_KEY_RETIRE_AFTER_MS : signingKeyRetireAfter(parsed.OAUTH_SIGNING_KEY_RETIRE_AFTER);
+  if (retireAfter === undefined)
+    problems.push(
+      `OAUTH_SIGNING_KEY_RETIRE_AFTER must be a duration of at least ${MIN_SIGNING_KEY_RETIRE_AFTER_MINUTES}m (the 30-minute access token lifetime plus the refresh grace) in minutes, hours or days, e.g. 90m, 24h or 7d, or off (retired only by csmcp oauth keys retire-old) (got ${JSON.stringify(parsed.OAUTH_SIGNING_KEY_RETIRE_AFTER)})`,
+    );
   const identityProvider = readIdentityProviderConfig(env, { externalIssuer: parsed.OAUTH_ISSUER !== undefined });
   problems.push(...identityProvider.problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -225,8 +258,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         }
       : null,
     cimdAllowedHosts,
+    dynamicClientRegistration: parsed.OAUTH_DYNAMIC_REGISTRATION !== 'off',
+    clientIdMetadataDocuments: parsed.OAUTH_CLIENT_ID_METADATA_DOCUMENTS !== 'off',
+    signingKeyRetireAfterMs: retireAfter ?? null,
     identityProvider: identityProvider.config,
   };
+}
+
+/** `90m`, `24h`, `7d` in ms (at least the minimum), null for `off`, undefined when neither. */
+function signingKeyRetireAfter(value: string): number | null | undefined {
+  if (value === 'off') return null;
+  const match = /^(\d{1,6})(m|h|d)$/.exec(value);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
+  return ms >= MIN_SIGNING_KEY_RETIRE_AFTER_MINUTES * 60_000 ? ms : undefined;
 }
 
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;

@@ -123,6 +123,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OAUTH_CIMD_ALLOWED_HOSTS: '*.internal' })).toThrow('no scheme, path or wildcard (got "*.internal")');
   });
 
+  it('turns dynamic registration and client ID metadata documents on by default, off with off, and refuses anything else', () => {
+    expect(loadConfig({})).toMatchObject({ dynamicClientRegistration: true, clientIdMetadataDocuments: true });
+    expect(loadConfig({ OAUTH_DYNAMIC_REGISTRATION: 'off', OAUTH_CLIENT_ID_METADATA_DOCUMENTS: 'on' })).toMatchObject({ dynamicClientRegistration: false, clientIdMetadataDocuments: true });
+    expect(loadConfig({ OAUTH_DYNAMIC_REGISTRATION: 'on', OAUTH_CLIENT_ID_METADATA_DOCUMENTS: 'off' })).toMatchObject({ dynamicClientRegistration: true, clientIdMetadataDocuments: false });
+    expect(() => loadConfig({ OAUTH_DYNAMIC_REGISTRATION: 'false' })).toThrow(
+      'OAUTH_DYNAMIC_REGISTRATION must be on or off (on: clients may register themselves at /oauth/register, RFC 7591; off: only the integrations an admin registers, and client ID metadata documents unless those are off too) (got "false")',
+    );
+    expect(() => loadConfig({ OAUTH_CLIENT_ID_METADATA_DOCUMENTS: 'yes' })).toThrow(
+      'OAUTH_CLIENT_ID_METADATA_DOCUMENTS must be on or off (on: an https URL is accepted as client_id and its metadata document fetched; off: such client ids are refused) (got "yes")',
+    );
+  });
+
+  it('retires a rotated-out signing key after 24 hours by default, after a duration of at least 31 minutes, or never with off', () => {
+    expect(loadConfig({}).signingKeyRetireAfterMs).toBe(24 * 3_600_000);
+    expect(loadConfig({ OAUTH_SIGNING_KEY_RETIRE_AFTER: '31m' }).signingKeyRetireAfterMs).toBe(31 * 60_000);
+    expect(loadConfig({ OAUTH_SIGNING_KEY_RETIRE_AFTER: '7d' }).signingKeyRetireAfterMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ OAUTH_SIGNING_KEY_RETIRE_AFTER: 'off' }).signingKeyRetireAfterMs).toBeNull();
+    for (const bad of ['30m', '1.5h', '24', 'never', '2w'])
+      expect(() => loadConfig({ OAUTH_SIGNING_KEY_RETIRE_AFTER: bad })).toThrow(
+        `OAUTH_SIGNING_KEY_RETIRE_AFTER must be a duration of at least 31m (the 30-minute access token lifetime plus the refresh grace) in minutes, hours or days, e.g. 90m, 24h or 7d, or off (retired only by csmcp oauth keys retire-old) (got "${bad}")`,
+      );
+  });
+
   it('masks passwords in connection strings', () => {
     expect(redactUrl('postgres://csmcp:s3cret@db:5432/cs')).toBe('postgres://csmcp:***@db:5432/cs');
   });
