@@ -21,6 +21,8 @@ export function buildProgram(): Command {
   const program = new Command('csmcp')
     .description('csmcp: an event-sourced MCP server for customer-success data')
     .version(packageVersion())
+    // A command's options only before its subcommands (see `audit`, whose filters share names with its subcommands' options).
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);

@@ -24,10 +24,10 @@ export async function auditReadModelCaughtUp(app: INestApplicationContext): Prom
   const store = app.get<EventStore>(EVENT_STORE);
   const runner = app.get(ProjectionHost).runner;
   const head = await store.headPosition();
-  if (head === null) return;
+  // Started even on an empty store: starting sets the read model's tables up.
   await runner.start();
   try {
-    await runner.waitForPosition(head, { projections: ['audit'], timeoutMs: 600_000 });
+    if (head !== null) await runner.waitForPosition(head, { projections: ['audit'], timeoutMs: 600_000 });
   } finally {
     await runner.stop();
   }

@@ -18,6 +18,9 @@ export function registerAudit(program: Command): void {
   const audit = program
     .command('audit')
     .description('the audit log: every MCP tool call, credit grant, limit and price change, newest first')
+    // Its filters only before a subcommand: else `audit verify --json` or `audit revert --session ID`
+    // hand --json / --session to the listing, and the subcommand never sees them (needs the program's too).
+    .enablePositionalOptions()
     .option('--user <user>', "a user's email or id (or a machine client's id)")
     .option('--integration <client_id>', 'an integration')
     .option('--tool <tool>', 'a tool name, e.g. create_cta (repeat with commas: create_cta,update_cta)')
