@@ -357,7 +357,7 @@ describe('admin API: audit log, usage and credits (csmcp serve, embedded store)'
       }],
       ['PUT', '/credits/limits', { scope: 'integration', id: 'csmcp_int_nope', monthlyLimit: 5 }, 404, {
         code: 'INTEGRATION_NOT_FOUND',
-        message: 'no integration has the client id csmcp_int_nope; GET /admin/api/integrations lists them',
+        message: 'no integration has client id csmcp_int_nope; GET /admin/api/integrations lists them',
         details: { field: 'id' },
       }],
       ['PUT', '/credits/limits', { scope: 'team', id: 'x', monthlyLimit: 5 }, 400, { code: 'INVALID_INPUT', message: 'scope must be user or integration; got "team"', details: { field: 'scope' } }],

@@ -71,7 +71,7 @@ describe('CreditsService limits', () => {
     await expect(credits.setLimitFor('user', 'u-ghost', 5, 'x', by, now)).rejects.toMatchObject({ code: 'USER_NOT_FOUND', message: 'no user has the id u-ghost', field: 'id' });
     await expect(credits.setLimitFor('integration', 'csmcp_int_nope', 5, 'x', by, now)).rejects.toMatchObject({
       code: 'INTEGRATION_NOT_FOUND',
-      message: 'no integration has the client id csmcp_int_nope',
+      message: 'no integration has client id csmcp_int_nope',
     });
     expect(await logLength()).toBe(before);
   });

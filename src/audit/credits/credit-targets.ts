@@ -31,7 +31,7 @@ export class CreditTargetNotFoundError extends Error {
     readonly scope: LimitScope,
     readonly id: string,
   ) {
-    super(scope === 'user' ? `no user has the ${id.includes('@') ? 'email' : 'id'} ${id}` : `no integration has the client id ${id}`);
+    super(scope === 'user' ? `no user has the ${id.includes('@') ? 'email' : 'id'} ${id}` : `no integration has client id ${id}`);
     this.code = scope === 'user' ? 'USER_NOT_FOUND' : 'INTEGRATION_NOT_FOUND';
     this.name = 'CreditTargetNotFoundError';
   }
