@@ -133,7 +133,10 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue([prepared]).then(([{ nextExpectedRevision, position }]) => ({ nextExpectedRevision, position }));
+    // Mapped in the callback rather than with .then: one promise per append, as before multi-stream appends.
+    return new Promise((resolve, reject) =>
+      this.enqueue([prepared], ([{ nextExpectedRevision, position }]) => resolve({ nextExpectedRevision, position }), reject),
+    );
   }
 
   appendToStreams(appends: readonly StreamAppend[], options?: MultiAppendOptions): Promise<MultiAppendResult> {
@@ -143,7 +146,9 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue(prepared).then((streams) => ({ streams, position: latestPosition(streams.map((s) => s.position)) }));
+    return new Promise((resolve, reject) =>
+      this.enqueue(prepared, (streams) => resolve({ streams, position: latestPosition(streams.map((s) => s.position)) }), reject),
+    );
   }
 
   async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -186,15 +191,13 @@ export class SqliteEventStore implements EventStore {
     return this.guard(() => this.statements.readAll.all(after?.commit ?? 0, maxCount).map(toRecorded));
   }
 
-  private enqueue(streams: readonly PreparedStreamAppend[]): Promise<StreamAppendResult[]> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ streams, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+  private enqueue(streams: readonly PreparedStreamAppend[], resolve: PendingAppend['resolve'], reject: PendingAppend['reject']): void {
+    if (this.closed) return reject(new StoreUnavailableError('the store is closed'));
+    this.queue.push({ streams, resolve, reject });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   private flush(): void {
