@@ -54,7 +54,7 @@ const bearerTokenVerifier: Provider = {
     new BearerTokenVerifier(
       personal,
       // The app's one integration registry (and its cache), shared with the authorization server.
-      config.oauth ? externalIssuerVerifier(config.oauth, store) : new BuiltInIssuerVerifier(store, state, () => server.publicJwks(), integrations),
+      config.oauth ? externalIssuerVerifier(config.oauth, store) : new BuiltInIssuerVerifier(store, state, (kid) => server.publicJwks(kid), integrations),
     ),
 };
 

@@ -8,6 +8,7 @@ import { registerAudit } from './commands/audit.command';
 import { registerCredits } from './commands/credits.command';
 import { registerImport } from './commands/import.command';
 import { registerIntegrations } from './commands/integrations.command';
+import { registerOAuth } from './commands/oauth.command';
 import { registerPolicy } from './commands/policy.command';
 import { registerProjections } from './commands/projections.command';
 import { registerSeed } from './commands/seed.command';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerTokens(program);
   registerIntegrations(program);
+  registerOAuth(program);
   registerCredits(program);
   registerAudit(program);
   registerUsage(program);

@@ -52,7 +52,11 @@ export class BuiltInIssuerVerifier implements TokenVerifier {
   constructor(
     private readonly store: EventStore,
     private readonly state: OAuthStateStore,
-    private readonly publicJwks: () => Promise<import('jose').JSONWebKeySet>,
+    /**
+     * The authorization server's public keys; given the kid a token names, it reads them again first
+     * when that kid is unknown (OAuthServer.publicJwks: a rotation made elsewhere is accepted at once).
+     */
+    private readonly publicJwks: (kid?: string) => Promise<import('jose').JSONWebKeySet>,
     /** The integrations registry; give the application's one to share its cache (default: one of its own on `store`). */
     private readonly integrations: Pick<IntegrationService, 'get'> = new IntegrationService(store),
   ) {}
@@ -83,7 +87,8 @@ export class BuiltInIssuerVerifier implements TokenVerifier {
       if (this.verifiers.size >= MAX_ISSUERS) this.verifiers.delete(this.verifiers.keys().next().value as string);
       verifier = new JwtAccessTokenVerifier({
         issuer,
-        keys: async (header, token) => localKeySet(await this.publicJwks())(header, token),
+        // Read for each verification (the key set is cached ≤ 5 s): a retired key is refused as soon as it is gone.
+        keys: async (header, token) => localKeySet(await this.publicJwks(header.kid))(header, token),
         audience: null,
         users: storeUsers(this.store),
         userClaim: 'sub',

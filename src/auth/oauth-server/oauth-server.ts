@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JSONWebKeySet } from 'jose';
 import type Provider from 'oidc-provider';
 import type { EventStore } from '@csmcp/event-store';
 import type { AppConfig } from '../../config/config';
@@ -40,33 +41,53 @@ export interface OAuthServerDeps {
  * when PUBLIC_URL is set), built on first use with the shared keys and state. `handle` takes the
  * requests that are the provider's (and its aliases, the metadata and the interaction pages) and
  * says false for anything else.
+ *
+ * oidc-provider takes its keys when it is constructed: when the key set changes (a rotation or
+ * retirement by any instance or the CLI, seen within KEY_SET_MAX_AGE_MS), the issuer's provider is
+ * built again with the new keys and serves every request from then on. Nothing is lost: its state is
+ * in the shared database and its cookies are sealed with the cookie key, which does not rotate.
  */
 export class OAuthServer {
-  private readonly providers = new Map<string, Promise<Provider>>();
+  private readonly providers = new Map<string, { readonly version: number; readonly provider: Promise<Provider> }>();
   private readonly keys: SigningKeys;
   private readonly registrations = new Map<string, number[]>();
   /** One cache of client ID metadata documents for every issuer. */
   private readonly clientIdDocuments: CimdFetcher;
 
   constructor(private readonly deps: OAuthServerDeps) {
-    this.keys = new SigningKeys(deps.state);
+    this.keys = new SigningKeys(deps.store, deps.state, { retireAfterMs: deps.config.signingKeyRetireAfterMs });
     this.clientIdDocuments = new CimdFetcher({ allowedHosts: deps.config.cimdAllowedHosts ?? [] });
   }
 
-  /** The public half of the signing keys (the resource server's key set). */
-  async publicJwks() {
-    return (await this.keys.get()).publicJwks;
+  /**
+   * The public half of the signing keys (the resource server's key set); read again first when it
+   * lacks `kid`, the key a token names (at most every UNKNOWN_KID_REFRESH_MS).
+   */
+  publicJwks(kid?: string): Promise<JSONWebKeySet> {
+    return this.keys.publicJwks(kid);
   }
 
-  provider(issuer: string): Promise<Provider> {
-    let provider = this.providers.get(issuer);
-    if (!provider) {
-      if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value as string);
-      const { store, state, integrations } = this.deps;
-      provider = this.keys.get().then(async (keys) => buildProvider(issuer, { store, state, integrations, keys, clientIdDocuments: this.clientIdDocuments }));
-      provider.catch(() => this.providers.delete(issuer));
-      this.providers.set(issuer, provider);
-    }
+  /** The issuer's provider, built for the current key set. */
+  async provider(issuer: string): Promise<Provider> {
+    const keys = await this.keys.current();
+    const built = this.providers.get(issuer);
+    if (built?.version === keys.version) return built.provider;
+    this.providers.delete(issuer);
+    if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value as string);
+    const { config, store, state, integrations } = this.deps;
+    const provider = buildProvider(issuer, {
+      store,
+      state,
+      integrations,
+      keys,
+      clientIdDocuments: config.clientIdMetadataDocuments === false ? null : this.clientIdDocuments,
+      dynamicRegistration: config.dynamicClientRegistration !== false,
+    });
+    const entry = { version: keys.version, provider };
+    provider.catch(() => {
+      if (this.providers.get(issuer) === entry) this.providers.delete(issuer);
+    });
+    this.providers.set(issuer, entry);
     return provider;
   }
 
@@ -90,15 +111,20 @@ export class OAuthServer {
     const provider = await this.provider(base);
     if (interaction) {
       const { passwords, state, identityProvider = null } = this.deps;
-      await handleInteraction(provider, { passwords, state, csrfKey: (await this.keys.get()).cookieKeys[0], identityProvider, baseUrl: base }, req, res, target);
+      await handleInteraction(provider, { passwords, state, csrfKey: (await this.keys.current()).cookieKeys[0], identityProvider, baseUrl: base }, req, res, target);
+      return true;
+    }
+    if (this.deps.config.dynamicClientRegistration === false && (target === OAUTH_ROUTES.registration || target.startsWith(`${OAUTH_ROUTES.registration}/`))) {
+      // Not advertised in the metadata either (provider-configuration); clients registered before keep working.
+      answerJson(res, 403, {
+        error: 'access_denied',
+        error_description: 'Dynamic client registration is turned off on this server (OAUTH_DYNAMIC_REGISTRATION=off); ask an admin to register the client as an integration',
+      });
       return true;
     }
     if (target === OAUTH_ROUTES.registration && req.method === 'POST' && !this.registrationAllowed(addressGroup(address) ?? '')) {
-      res.statusCode = 429;
       res.setHeader('Retry-After', '3600');
-      res.setHeader('Content-Type', 'application/json');
-      res.setHeader('Cache-Control', 'no-store');
-      res.end(JSON.stringify({ error: 'invalid_request', error_description: `Too many client registrations from this address; at most ${REGISTRATIONS_PER_HOUR} an hour` }));
+      answerJson(res, 429, { error: 'invalid_request', error_description: `Too many client registrations from this address; at most ${REGISTRATIONS_PER_HOUR} an hour` });
       return true;
     }
     // The provider builds its URLs from these (proxy mode): they are set from csmcp's own idea of its
@@ -126,4 +152,11 @@ export class OAuthServer {
     if (this.registrations.size > 10_000) this.registrations.delete(this.registrations.keys().next().value as string);
     return true;
   }
+}
+
+function answerJson(res: ServerResponse, status: number, body: Record<string, string>): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify(body));
 }

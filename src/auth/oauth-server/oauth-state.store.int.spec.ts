@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_URL, dropSchema, freshSchemaName } from '../../../libs/projections/test/support/postgres';
 import { adapterFor } from './adapter';
 import { OAuthStateStore } from './oauth-state.store';
-import { SigningKeys } from './signing-keys';
 
 /**
  * The built-in authorization server's state on SQLite (the file `oauth.db` csmcp uses without
@@ -147,21 +146,6 @@ describe.each(['sqlite', 'postgres'] as const)('OAuthStateStore (%s)', (kind) =>
       expect(await store.grantRevoked('g-2')).toBe(false);
       expect((await store.listClients({ limit: 10 })).map((c) => c.clientId)).toEqual(['c-2']);
       expect(await store.deleteClient('c-1')).toBeNull();
-    } finally {
-      await other.close();
-    }
-  });
-
-  it('generates the signing and cookie keys once and shares them (SQLite: file mode 0600)', async () => {
-    const other = OAuthStateStore.forConfig(config());
-    try {
-      const [a, b] = await Promise.all([new SigningKeys(store).get(), new SigningKeys(other).get()]);
-      expect(a).toEqual(b);
-      expect(a.privateJwks.keys).toHaveLength(1);
-      expect(a.privateJwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', d: expect.any(String) });
-      expect(a.publicJwks.keys[0]).not.toHaveProperty('d');
-      expect(a.publicJwks.keys[0].kid).toBe(a.privateJwks.keys[0].kid);
-      if (kind === 'sqlite') expect(statSync(join(dir, 'data', 'oauth.db')).mode & 0o777).toBe(0o600);
     } finally {
       await other.close();
     }

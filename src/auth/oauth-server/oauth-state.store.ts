@@ -258,6 +258,21 @@ export class OAuthStateStore {
     return row!.value;
   }
 
+  /** The values stored under these names, for the names that have one. */
+  async keyValues(names: readonly string[]): Promise<Map<string, string>> {
+    if (names.length === 0) return new Map();
+    const db = await this.database();
+    const rows = await db.all<{ name: string; value: string }>(`SELECT name, value FROM oauth_keys WHERE name IN (${names.map(() => '?').join(', ')})`, [...names]);
+    return new Map(rows.map((row) => [row.name, row.value]));
+  }
+
+  /** Removes what is stored under these names (e.g. a retired signing key's private half); how many there were. */
+  async deleteKeyValues(names: readonly string[]): Promise<number> {
+    if (names.length === 0) return 0;
+    const db = await this.database();
+    return (await db.run(`DELETE FROM oauth_keys WHERE name IN (${names.map(() => '?').join(', ')})`, [...names])).changes;
+  }
+
   /** Sign-in lockout: when the account is locked until (ms), or null. */
   async lockedUntil(account: string): Promise<number | null> {
     const db = await this.database();

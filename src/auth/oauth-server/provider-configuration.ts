@@ -62,6 +62,8 @@ export interface ProviderDeps {
   readonly keys: AuthorizationServerKeys;
   /** Client ID Metadata Documents (an https client_id): fetched, checked and cached here; absent = not accepted. */
   readonly clientIdDocuments?: Pick<CimdFetcher, 'get'> | null;
+  /** The registration endpoint (RFC 7591; OAUTH_DYNAMIC_REGISTRATION); absent = on. */
+  readonly dynamicRegistration?: boolean;
 }
 
 function isLoopbackHttp(uri: string): boolean {
@@ -118,7 +120,8 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
   // clientIdMetadataDocument feature: its refusals all read "client_id metadata document fetch failed",
   // it has no allow-list for an admin's internal hosts, and its address guard is off under jest.
   const metadataDocumentClient = async (id: string): Promise<AdapterPayload | undefined> => {
-    if (!deps.clientIdDocuments) return undefined;
+    if (!deps.clientIdDocuments)
+      throw new errors.InvalidClient('this server does not accept client ID metadata documents (OAUTH_CLIENT_ID_METADATA_DOCUMENTS=off); use a client registered by an admin');
     try {
       return cimdClient(await deps.clientIdDocuments.get(id)) as AdapterPayload;
     } catch (error) {
@@ -230,7 +233,7 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
       rpInitiatedLogout: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       clientCredentials: { enabled: true },
-      registration: { enabled: true, initialAccessToken: false },
+      registration: { enabled: deps.dynamicRegistration !== false, initialAccessToken: false },
       revocation: {
         enabled: true,
         // A client revokes only its own tokens; a public client's attempt at another's is silently ignored (RFC 7009 §2.1).
