@@ -129,12 +129,17 @@ export function createMcpServer(deps: McpServerDeps, session: McpSessionContext)
     mcpErrors(deps, () => listResources(readContext(deps, principalFrom(extra), session, extra), request.params?.cursor)),
   );
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: listResourceTemplates() }));
+  // Resources and prompts read account data too: recorded (who looked at which account), not charged.
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
-    mcpErrors(deps, () => readResource(request.params.uri, readContext(deps, principalFrom(extra), session, extra))),
+    recordedRead(deps, 'resources/read', { uri: request.params.uri }, principalFrom(extra), session, extra, () =>
+      mcpErrors(deps, () => readResource(request.params.uri, readContext(deps, principalFrom(extra), session, extra))),
+    ),
   );
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: listPrompts() }));
   server.setRequestHandler(GetPromptRequestSchema, async (request, extra) =>
-    mcpErrors(deps, () => getPrompt(request.params.name, request.params.arguments, readContext(deps, principalFrom(extra), session, extra))),
+    recordedRead(deps, 'prompts/get', { name: request.params.name, arguments: request.params.arguments ?? {} }, principalFrom(extra), session, extra, () =>
+      mcpErrors(deps, () => getPrompt(request.params.name, request.params.arguments, readContext(deps, principalFrom(extra), session, extra))),
+    ),
   );
   server.setRequestHandler(CompleteRequestSchema, async (request, extra) =>
     mcpErrors(deps, async () => {
@@ -214,20 +219,56 @@ async function confirm(
   return confirmationToolError(change, await deps.confirmations.issueConfirmation(context.principal.userId, tool.name, args));
 }
 
+/** A resource read or prompt: run, then recorded in the audit log with its outcome and no charge. */
+async function recordedRead<T>(
+  deps: McpServerDeps,
+  method: string,
+  args: Record<string, unknown>,
+  principal: Principal,
+  session: McpSessionContext,
+  extra: Extra,
+  work: () => Promise<T>,
+): Promise<T> {
+  const recording = new ToolCallRecording(originOf(principal, session, extra), method, 'read', args, 0);
+  const subject = subjectOfUri(args.uri) ?? subjectOfArgs((args.arguments ?? {}) as Record<string, unknown>);
+  try {
+    const result = await work();
+    await deps.audit.record({ type: 'ToolCallRecorded', body: recording.body({ outcome: 'ok', subject }) });
+    return result;
+  } catch (error) {
+    const code = error instanceof McpRequestError ? String((error.data as { code?: string } | undefined)?.code ?? error.code) : 'INTERNAL';
+    await recordQuietly(deps, recording, { outcome: outcomeOfError(code), code, message: error instanceof Error ? error.message : null, subject });
+    throw error;
+  }
+}
+
+/** csmcp://companies/{id}/..., csmcp://ctas/{id}, csmcp://success-plans/{id}: the record a resource is about. */
+function subjectOfUri(uri: unknown): CallResult['subject'] {
+  if (typeof uri !== 'string') return null;
+  const match = /^csmcp:\/\/(companies|ctas|success-plans)\/([^/?#]{1,200})/.exec(uri);
+  if (!match) return null;
+  const type = { companies: 'company', ctas: 'cta', 'success-plans': 'success_plan' }[match[1] as 'companies' | 'ctas' | 'success-plans'];
+  return { type, id: decodeURIComponent(match[2]) };
+}
+
 /**
  * Records a call that ended without a charge (refused, failed) unless the write pipeline already did,
  * then answers. If even the record cannot be written (the store is down), the caller still gets the
  * refusal: nothing was done or charged.
  */
 async function refused(deps: McpServerDeps, recording: ToolCallRecording, result: CallResult, answer: CallToolResult): Promise<CallToolResult> {
-  if (recording.recorded) return answer;
+  await recordQuietly(deps, recording, result);
+  return answer;
+}
+
+async function recordQuietly(deps: McpServerDeps, recording: ToolCallRecording, result: CallResult): Promise<void> {
+  if (recording.recorded) return;
   try {
     await deps.audit.record({ type: 'ToolCallRecorded', body: recording.body(result) });
     recording.markRecorded();
   } catch (error) {
     deps.logError(error, { tool: recording.tool, msg: 'could not record a refused call in the audit log' });
   }
-  return answer;
 }
 
 function originOf(principal: Principal, session: McpSessionContext, extra: Extra): CallOrigin {
