@@ -2,7 +2,7 @@ import { FetchRefusedError, guardedFetch, type GuardedFetchOptions, type Guarded
 import { safeDescription } from './client-metadata-error';
 import { ClientMetadataError, parseClientIdUrl, validateClientMetadata, type ClientMetadata } from './client-metadata';
 
-export type ClientIdDocumentErrorReason = 'bad_client_id' | 'fetch_refused' | 'http_status' | 'not_json' | 'invalid_metadata';
+export type ClientIdDocumentErrorReason = 'bad_client_id' | 'fetch_refused' | 'http_status' | 'not_json' | 'invalid_metadata' | 'rate_limited';
 
 /**
  * A client_id URL did not yield usable client metadata. The message names the URL (without its
@@ -40,6 +40,15 @@ export interface CimdFetcherOptions {
   readonly failureTtlMs?: number;
   /** Documents (and failures) kept at most; the oldest go first. Default 1000. */
   readonly maxEntries?: number;
+  /**
+   * Fetches from one host (its name, whatever the port) allowed per `hostWindowMs`; default 12 a
+   * minute. Anyone who can reach the authorization endpoint can name a URL: this keeps csmcp from
+   * being used to hammer someone's server. Cached documents and failures cost nothing.
+   */
+  readonly fetchesPerHost?: number;
+  readonly hostWindowMs?: number;
+  /** Fetches running at once, all hosts together; default 8. */
+  readonly maxConcurrentFetches?: number;
   readonly now?: () => number;
   /** Test and private-CA hooks passed on to guardedFetch. */
   readonly ca?: GuardedFetchOptions['ca'];
@@ -55,7 +64,8 @@ const MINUTE = 60_000;
  * Fetches and validates Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document):
  * an https client_id URL, fetched through guardedFetch (no private targets, no redirects: the draft
  * wants a 200 from that very URL), application/json of at most 5 KiB, validated as kind cimd.
- * Results are cached per URL within bounds; concurrent requests for one URL share one fetch.
+ * Results are cached per URL within bounds; concurrent requests for one URL share one fetch. Fetches
+ * are limited per host and in number at once (admit): a refusal is rate_limited, "try again later".
  */
 export class CimdFetcher {
   private readonly cache = new Map<string, Entry>();
@@ -66,6 +76,11 @@ export class CimdFetcher {
   private readonly maxTtlMs: number;
   private readonly failureTtlMs: number;
   private readonly maxEntries: number;
+  private readonly fetchesPerHost: number;
+  private readonly hostWindowMs: number;
+  private readonly maxConcurrentFetches: number;
+  /** When each host's recent fetches started, oldest first. */
+  private readonly hostFetches = new Map<string, number[]>();
   private readonly now: () => number;
   private readonly fetch: NonNullable<CimdFetcherOptions['fetch']>;
 
@@ -76,6 +91,9 @@ export class CimdFetcher {
     this.maxTtlMs = options.maxTtlMs ?? 24 * 60 * MINUTE;
     this.failureTtlMs = options.failureTtlMs ?? 30_000;
     this.maxEntries = options.maxEntries ?? 1000;
+    this.fetchesPerHost = options.fetchesPerHost ?? 12;
+    this.hostWindowMs = options.hostWindowMs ?? MINUTE;
+    this.maxConcurrentFetches = options.maxConcurrentFetches ?? 8;
     this.now = options.now ?? Date.now;
     this.fetch = options.fetch ?? guardedFetch;
     if (this.minTtlMs > this.maxTtlMs) throw new TypeError('CimdFetcher: minTtlMs must not exceed maxTtlMs');
@@ -94,6 +112,8 @@ export class CimdFetcher {
     if (cached) this.cache.delete(clientId);
     const pending = this.inFlight.get(clientId);
     if (pending) return pending;
+    const refused = this.admit(clientId);
+    if (refused) return Promise.reject(refused);
 
     const load = this.load(clientId).then(
       ({ metadata, ttlMs }) => {
@@ -168,6 +188,32 @@ export class CimdFetcher {
       this.cache.delete(oldest);
     }
     this.cache.set(clientId, entry);
+  }
+
+  /**
+   * Whether a fetch of this document may start now: not while maxConcurrentFetches are running, nor
+   * beyond fetchesPerHost per hostWindowMs for its host. A refusal is not cached: it says nothing
+   * about the document.
+   */
+  private admit(clientId: string): ClientIdDocumentError | null {
+    const host = new URL(clientId).hostname.toLowerCase();
+    const later = (what: string) =>
+      new ClientIdDocumentError('rate_limited', `Did not fetch the client ID metadata document at ${clientId.replace(/[?#].*$/, '')}: ${what}`, clientId, {
+        description: `csmcp is fetching too many client ID metadata documents ${what === 'too many fetches at once' ? 'at once' : `from ${host}`} right now; try again later`,
+      });
+    if (this.inFlight.size >= this.maxConcurrentFetches) return later('too many fetches at once');
+    const now = this.now();
+    const recent = (this.hostFetches.get(host) ?? []).filter((t) => t > now - this.hostWindowMs);
+    if (recent.length >= this.fetchesPerHost) {
+      this.hostFetches.set(host, recent);
+      return later(`${recent.length} fetches from ${host} within ${Math.round(this.hostWindowMs / 1000)} s`);
+    }
+    recent.push(now);
+    // Re-inserted last, so the map's first entries are the hosts fetched from longest ago.
+    this.hostFetches.delete(host);
+    this.hostFetches.set(host, recent);
+    while (this.hostFetches.size > this.maxEntries) this.hostFetches.delete(this.hostFetches.keys().next().value as string);
+    return null;
   }
 
   /** Why guardedFetch refused, as the client may read it: never the addresses a host resolved to. */
