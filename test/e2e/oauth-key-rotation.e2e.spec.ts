@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { runCli, startServerProcess, type ServerProcess } from '../support/cli';
-import { sqliteStore, type McpStore } from '../support/mcp-stack';
+import { postgresStore, sqliteStore, type McpStore } from '../support/mcp-stack';
 import { cookieJarFetch, formOf } from '../support/oauth-forms';
 
 /**
@@ -173,5 +173,88 @@ describe('signing key rotation (csmcp serve + csmcp oauth keys)', () => {
     ]);
     expect(JSON.stringify(listed)).not.toMatch(/"d"\s*:/);
     expect(await store.events.count('SigningKeyRetired', 'kid', kidA)).toBe(1);
+  }, 180_000);
+});
+
+/**
+ * Two instances on one PostgreSQL database (PUBLIC_URL the same for both, so a token of one is valid at
+ * the other): they create the first key together without a conflict, and a rotation and a retirement
+ * made by the CLI reach both without a restart. Tokens are a machine client's (client credentials),
+ * asked for at the first instance and used at both.
+ */
+describe('signing key rotation across two instances (PostgreSQL)', () => {
+  const PUBLIC_URL = 'https://csmcp.test';
+  let store: McpStore;
+  let one: ServerProcess;
+  let two: ServerProcess;
+  let machine: { client_id: string; client_secret: string };
+
+  beforeAll(async () => {
+    store = postgresStore('key_rotation');
+    machine = JSON.parse(
+      await store.cli(['integrations', 'add', '--name', 'Rotation Sync', '--preset', 'custom', '--access', 'shared', '--grant-types', 'client_credentials', '--scopes', 'cs:read', '--json']),
+    ) as { client_id: string; client_secret: string };
+    [one, two] = await Promise.all([startServerProcess({ ...store.env, PUBLIC_URL }, 90_000), startServerProcess({ ...store.env, PUBLIC_URL }, 90_000)]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all([one?.stop(), two?.stop()]);
+    await store?.dispose();
+  }, 60_000);
+
+  const jwksKids = async (server: ServerProcess): Promise<string[]> =>
+    ((await (await fetch(`${server.url}/oauth/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+
+  async function machineToken(): Promise<string> {
+    const res = await fetch(`${one.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${machine.client_id}:${machine.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'cs:read', resource: `${PUBLIC_URL}/mcp` }).toString(),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  async function statusAt(server: ServerProcess, token: string): Promise<number> {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    await res.body?.cancel();
+    return res.status;
+  }
+
+  async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + PICK_UP_TIMEOUT_MS;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`not within ${PICK_UP_TIMEOUT_MS} ms: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  it('shares one first key, and follows a rotation and a retirement made by the CLI at both instances', async () => {
+    // The first requests reach both at once: one key, created once.
+    const [firstAtOne, firstAtTwo] = await Promise.all([jwksKids(one), jwksKids(two)]);
+    expect(firstAtOne).toEqual(firstAtTwo);
+    expect(firstAtOne).toHaveLength(1);
+    expect(await store.events.count('SigningKeyCreated', 'alg', 'ES256')).toBe(1);
+
+    const tokenA = await machineToken();
+    expect(decodeProtectedHeader(tokenA).kid).toBe(firstAtOne[0]);
+    expect([await statusAt(one, tokenA), await statusAt(two, tokenA)]).toEqual([200, 200]);
+
+    const kidB = (JSON.parse(await store.cli(['oauth', 'keys', 'rotate', '--json'])) as { active: { kid: string } }).active.kid;
+    await until(async () => (await jwksKids(one))[0] === kidB, 'instance one publishes the new key first');
+    const tokenB = await machineToken();
+    expect(decodeProtectedHeader(tokenB).kid).toBe(kidB);
+    // Instance two accepts it whether or not it has re-read its keys by itself yet (an unknown kid makes it).
+    expect([await statusAt(one, tokenB), await statusAt(two, tokenB), await statusAt(one, tokenA), await statusAt(two, tokenA)]).toEqual([200, 200, 200, 200]);
+    await until(async () => (await jwksKids(two)).join() === [kidB, firstAtOne[0]].join(), 'instance two publishes both keys');
+
+    await store.cli(['oauth', 'keys', 'retire-old', '--now']);
+    await until(async () => (await statusAt(one, tokenA)) === 401 && (await statusAt(two, tokenA)) === 401, 'both instances refuse the retired key');
+    expect([await statusAt(one, tokenB), await statusAt(two, tokenB)]).toEqual([200, 200]);
+    expect([await jwksKids(one), await jwksKids(two)]).toEqual([[kidB], [kidB]]);
   }, 180_000);
 });
