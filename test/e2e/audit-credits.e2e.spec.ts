@@ -570,7 +570,7 @@ describe.each(['sqlite', 'postgres'] as const)('audit trail and credits end to e
     });
     const head = (await cli(['audit', 'head'])).trim();
     expect(head).toBe(`${verified.head.seq}:${verified.head.hash}`);
-    expect(await cli(['audit', 'verify'])).toBe(`The audit log verifies: ${expected.length} entries chained, ${expected.length} read-model rows match; head ${head}.\n`);
+    expect(await cli(['audit', 'verify', '--expect-head', head])).toBe(`The audit log verifies: ${expected.length} entries chained, ${expected.length} read-model rows match; head ${head}.\n`);
     for (const caller of [ann, bob, admin]) await caller.mcp.close();
     expect(await server.stop()).toBe(0);
 
