@@ -127,20 +127,19 @@ export class SigningKeys {
 
   /** A new key signs from now on; the active one stays published until it is retired. */
   async rotate(context: AdminContext): Promise<{ active: SigningKeyView; previous: SigningKeyView | null }> {
-    const { state } = await this.settle();
-    const previousKid = state.activeKid;
     const kid = await this.generateKey();
-    let after: SigningKeyState;
+    let rotation: { state: SigningKeyState; events: SigningKeyEvent[] };
     try {
-      ({ state: after } = await this.decide(context, (metadata) => ({ type: 'RotateSigningKey', data: { kid, reason: 'rotation' }, metadata })));
+      rotation = await this.decide(context, (metadata) => ({ type: 'RotateSigningKey', data: { kid, reason: 'rotation' }, metadata }));
     } catch (error) {
       await this.dropUnlessKnown(kid).catch(() => undefined);
       throw error;
     }
     this.snapshot = null;
-    const active = after.keys.find((k) => k.kid === after.activeKid)!;
-    const previous = after.keys.find((k) => k.kid === previousKid) ?? null;
-    return { active: this.view(active, after), previous: previous && this.view(previous, after) };
+    const { state } = rotation;
+    const rotated = rotation.events.find((e) => e.type === 'SigningKeyRotated')!;
+    const previous = state.keys.find((k) => k.kid === rotated.data.previousKid) ?? null;
+    return { active: this.view(state.keys.find((k) => k.kid === kid)!, state), previous: previous && this.view(previous, state) };
   }
 
   /**
