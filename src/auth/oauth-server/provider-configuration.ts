@@ -14,6 +14,7 @@ import { rememberedClientAddress } from '../../net/client-address';
 import { MCP_RESOURCE_PATHS } from '../http/protected-resource.controller';
 import { SCOPES } from '../principal';
 import { adapterFor } from './adapter';
+import { ADMIN_CONSOLE_CLIENT_ID, ADMIN_CONSOLE_RESOURCE_PATH, ADMIN_CONSOLE_SCOPE, adminConsoleClient, adminConsoleRefreshTtl } from './admin-console-client';
 import type { OAuthStateStore } from './oauth-state.store';
 import type { AuthorizationServerKeys } from './signing-keys';
 
@@ -166,7 +167,8 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
 
   const configuration: Configuration = {
     adapter: Adapter,
-    clients: [],
+    // csmcp's own admin console (/admin): registered here, for this issuer.
+    clients: [adminConsoleClient(issuer)],
     jwks: deps.keys.privateJwks as Configuration['jwks'],
     cookies: { keys: deps.keys.cookieKeys, long: { signed: true }, short: { signed: true } },
     scopes: ['openid', ...SCOPES],
@@ -181,7 +183,8 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
       AuthorizationCode: TTL.authorizationCode,
       AccessToken: TTL.accessToken,
       ClientCredentials: TTL.accessToken,
-      RefreshToken: TTL.refreshToken,
+      RefreshToken: (ctx, _token, client) =>
+        client.clientId === ADMIN_CONSOLE_CLIENT_ID ? adminConsoleRefreshTtl(ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL) : TTL.refreshToken,
       Grant: TTL.grant,
       Interaction: TTL.interaction,
       Session: TTL.session,
@@ -196,6 +199,23 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
       const client = ctx.oidc.client;
       const context = client?.['csmcp_context'] === 'shared' ? 'shared' : 'personal';
       return { ...('grantId' in token && token.grantId ? { gid: token.grantId } : {}), ctx: context };
+    },
+    // The admin console is csmcp's own (first party): an admin signing in is not asked to allow it. A
+    // fresh grant per sign-in, so signing out (revoking it) ends that console session and no other;
+    // none while a sign-in is still to come (prompt=login), where it would be the previous account's.
+    loadExistingGrant: async (ctx) => {
+      const { client, account, session, provider: own } = ctx.oidc;
+      if (client?.clientId === ADMIN_CONSOLE_CLIENT_ID) {
+        if (!account || ctx.oidc.promptPending('login')) return undefined;
+        const grant = new own.Grant({ accountId: account.accountId, clientId: client.clientId });
+        grant.addOIDCScope(ADMIN_CONSOLE_SCOPE);
+        grant.addResourceScope(`${issuer}${ADMIN_CONSOLE_RESOURCE_PATH}`, ADMIN_CONSOLE_SCOPE);
+        await grant.save();
+        return grant;
+      }
+      // oidc-provider's default.
+      const grantId = ctx.oidc.result?.consent?.grantId || (client ? session?.grantIdFor(client.clientId) : undefined);
+      return grantId ? own.Grant.find(grantId) : undefined;
     },
     findAccount: async (_ctx, sub) => {
       const user = await findUserById(deps.store, sub);
@@ -222,6 +242,9 @@ export async function buildProvider(issuer: string, deps: ProviderDeps): Promise
         } else if (value !== 'shared' && value !== 'personal') {
           metadata['csmcp_context'] = 'personal';
         }
+        // The console's callback is on csmcp's own origin: a web client, its redirect URI matched exactly
+        // (port included), never a native one that any local app listening on a loopback port could claim.
+        if (metadata.client_id === ADMIN_CONSOLE_CLIENT_ID) return;
         const redirectUris = Array.isArray(metadata.redirect_uris) ? (metadata.redirect_uris as string[]) : [];
         metadata.application_type = applicationTypeFor(redirectUris);
       },
