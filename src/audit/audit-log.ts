@@ -53,8 +53,6 @@ interface Job {
 
 const MAX_BATCH = 500;
 const MAX_CONFLICTS = 50;
-/** A refusal for want of credits re-reads the log first when its view is older than this: a grant made by the CLI or another instance counts at once. */
-const REFRESH_BEFORE_REFUSING_MS = 250;
 
 /**
  * The audit log and credit ledger of this process: the tail of the `audit-log` stream (its head and
@@ -101,11 +99,12 @@ export class AuditLog {
 
   /**
    * Checks a charge before the call does anything: null when it fits, else the refusal. A refusal is
-   * re-checked on a fresh read of the log, so a grant made a moment ago elsewhere is honoured.
+   * re-checked on a fresh read of the log (one read of its tail), so a grant made a moment ago by the
+   * CLI or another instance is honoured.
    */
   async precheck(charge: Parameters<typeof refuseCharge>[1]): Promise<CreditRefusal | null> {
     const refusal = refuseCharge(await this.ledger(), charge);
-    if (!refusal || Date.now() - this.loadedAt < REFRESH_BEFORE_REFUSING_MS) return refusal;
+    if (!refusal) return null;
     return refuseCharge(await this.refresh(), charge);
   }
 

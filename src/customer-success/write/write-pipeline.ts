@@ -60,6 +60,8 @@ export class WritePipeline {
     const commandId = keyName ? deterministicUuid(`${keyName}|command`) : randomUUID();
     const metadata = this.metadata(spec.context, commandId, now);
     const subject = { type: spec.entityType, id: entityId };
+    // A refused create made nothing: its entry names no record (the company is in the entry still).
+    const refusedSubject = typeof spec.entityId === 'string' ? subject : null;
 
     const hash = keyName ? requestHash(request.toolName, spec.input) : '';
     const idempotencyStream = keyName ? `idempotency-${deterministicUuid(keyName)}` : null;
@@ -75,7 +77,7 @@ export class WritePipeline {
     if (recording && recording.price > 0) {
       const short = await this.audit.precheck({ ...chargeOf(recording), credits: recording.price });
       if (short) {
-        await this.recordCall(recording, { outcome: 'refused', code: short.code, message: short.message, subject });
+        await this.recordCall(recording, { outcome: 'refused', code: short.code, message: short.message, subject: refusedSubject });
         throw new CreditRefusalError(short);
       }
     }
@@ -83,7 +85,7 @@ export class WritePipeline {
     const question = spec.policy(entityId);
     const refusal = await this.policy.check(question, caller);
     if (refusal) {
-      if (recording) await this.recordCall(recording, { outcome: 'refused', code: refusal.code, message: refusal.message, subject });
+      if (recording) await this.recordCall(recording, { outcome: 'refused', code: refusal.code, message: refusal.message, subject: refusedSubject });
       else await this.recordRefusal(request.toolName, spec.entityType, entityId, spec.input, refusal, metadata, now);
       throw new PolicyRefusalError(refusal.code, refusal.message);
     }
@@ -149,7 +151,7 @@ export class WritePipeline {
           return replay;
         }
       }
-      if (error instanceof CreditRefusalError) await this.recordCall(recording, { outcome: 'refused', code: error.code, message: error.message, subject });
+      if (error instanceof CreditRefusalError) await this.recordCall(recording, { outcome: 'refused', code: error.code, message: error.message, subject: refusedSubject });
       throw error;
     }
     if (!outcome.append) throw new Error(`${request.toolName}: the decider accepted the command but produced no event`);

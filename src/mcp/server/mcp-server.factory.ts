@@ -80,13 +80,21 @@ export function createMcpServer(deps: McpServerDeps, session: McpSessionContext)
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const principal = principalFrom(extra);
     const tool = CS_TOOLS.find((t) => t.name === request.params.name);
-    if (!tool)
-      throw new McpRequestError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}; the tools are ${CS_TOOLS.map((t) => t.name).join(', ')}`);
-    if (!hasScope(principal, tool.scope))
-      return errorResult({
+    if (!tool) {
+      const name = String(request.params.name).slice(0, 100);
+      const message = `Unknown tool: ${name}; the tools are ${CS_TOOLS.map((t) => t.name).join(', ')}`;
+      const recording = new ToolCallRecording(originOf(principal, session, extra), name, 'read', request.params.arguments ?? {}, 0);
+      await recordQuietly(deps, recording, { outcome: 'refused', code: 'UNKNOWN_TOOL', message });
+      throw new McpRequestError(ErrorCode.InvalidParams, message);
+    }
+    if (!hasScope(principal, tool.scope)) {
+      const refusal = {
         code: 'INSUFFICIENT_SCOPE',
         message: `${tool.name} needs the ${tool.scope} scope, which your access token does not have; reconnect granting ${tool.scope}`,
-      });
+      };
+      const recording = new ToolCallRecording(originOf(principal, session, extra), tool.name, tool.kind, request.params.arguments ?? {}, 0);
+      return refused(deps, recording, { outcome: 'refused', ...refusal, subject: subjectOfArgs(request.params.arguments ?? {}) }, errorResult(refusal));
+    }
     const args = { ...(request.params.arguments ?? {}) };
     const prices = (await deps.audit.ledger()).prices;
     const recording = new ToolCallRecording(originOf(principal, session, extra), tool.name, tool.kind, args, priceOf(prices, tool.name, tool.kind));
