@@ -19,6 +19,7 @@ export interface CallResult {
   readonly message?: string | null;
   /** Charged only when the outcome is ok; refused and failed calls cost nothing. */
   readonly credits?: number;
+  /** Left out: the record the arguments name. */
   readonly subject?: { readonly type: string; readonly id: string } | null;
   readonly events?: readonly WrittenEvent[];
   readonly changes?: readonly FieldChange[];
@@ -42,6 +43,8 @@ export class ToolCallRecording {
     private readonly args: unknown,
     /** The price of this call if it succeeds (from the price list in force when it started). */
     readonly price: number,
+    /** The record the arguments name (a company, a CTA ...): the subject unless the result names one. */
+    readonly argumentSubject: { readonly type: string; readonly id: string } | null = null,
     now: Date = new Date(),
   ) {
     this.at = now.toISOString();
@@ -76,7 +79,7 @@ export class ToolCallRecording {
       message: result.message ? result.message.slice(0, 2_000) : null,
       credits: result.outcome === 'ok' ? (result.credits ?? 0) : 0,
       durationMs: Math.round((performance.now() - this.started) * 100) / 100,
-      subject: result.subject ?? null,
+      subject: result.subject !== undefined ? result.subject : this.argumentSubject,
       companyId: this.companyId,
       events: result.events ?? [],
       changes: result.changes ?? [],

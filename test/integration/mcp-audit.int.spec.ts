@@ -66,7 +66,7 @@ describe('every MCP call is recorded once (sqlite)', () => {
     const write = await entriesOf(() => ann.callTool({ name: 'create_cta', arguments: { company_id: 'c-acme', name: 'Churn signal', type: 'Risk' } }));
     expect(write).toEqual([expect.objectContaining({ tool: 'create_cta', outcome: 'ok', credits: 2, events: [expect.objectContaining({ type: 'CtaCreated' })] })]);
     const refusal = await entriesOf(() => ann.callTool({ name: 'create_cta', arguments: { company_id: 'c-nowhere', name: 'x', type: 'Risk' } }));
-    expect(refusal).toEqual([expect.objectContaining({ tool: 'create_cta', outcome: 'refused', code: 'COMPANY_NOT_FOUND', credits: 0, subject: null, companyId: 'c-nowhere' })]);
+    expect(refusal).toEqual([expect.objectContaining({ tool: 'create_cta', outcome: 'refused', code: 'COMPANY_NOT_FOUND', credits: 0, subject: { type: 'company', id: 'c-nowhere' }, companyId: 'c-nowhere' })]);
     const invalid = await entriesOf(() => ann.callTool({ name: 'create_cta', arguments: { company_id: 'c-acme', name: 'x', type: 'Nope' } }));
     expect(invalid).toEqual([expect.objectContaining({ outcome: 'refused', code: 'VALIDATION', credits: 0 })]);
   });

@@ -60,8 +60,8 @@ export class WritePipeline {
     const commandId = keyName ? deterministicUuid(`${keyName}|command`) : randomUUID();
     const metadata = this.metadata(spec.context, commandId, now);
     const subject = { type: spec.entityType, id: entityId };
-    // A refused create made nothing: its entry names no record (the company is in the entry still).
-    const refusedSubject = typeof spec.entityId === 'string' ? subject : null;
+    // A refused create made nothing: its entry names what its arguments name (the company), not a new id.
+    const refusedSubject = typeof spec.entityId === 'string' ? subject : undefined;
 
     const hash = keyName ? requestHash(request.toolName, spec.input) : '';
     const idempotencyStream = keyName ? `idempotency-${deterministicUuid(keyName)}` : null;

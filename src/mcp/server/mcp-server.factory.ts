@@ -97,9 +97,9 @@ export function createMcpServer(deps: McpServerDeps, session: McpSessionContext)
     }
     const args = { ...(request.params.arguments ?? {}) };
     const prices = (await deps.audit.ledger()).prices;
-    const recording = new ToolCallRecording(originOf(principal, session, extra), tool.name, tool.kind, args, priceOf(prices, tool.name, tool.kind));
-    const context = toolContext(deps, session, principal, tool.name, extra, recording);
     const subject = subjectOfArgs(args);
+    const recording = new ToolCallRecording(originOf(principal, session, extra), tool.name, tool.kind, args, priceOf(prices, tool.name, tool.kind), subject);
+    const context = toolContext(deps, session, principal, tool.name, extra, recording);
     try {
       if (tool.kind === 'write') {
         const refusal = await confirm(server, deps, tool, args, context, extra.requestId);
