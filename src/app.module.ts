@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
 import { AdminModule } from './admin/admin.module';
+import { AdminConsoleModule } from './admin-console/admin-console.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { OAuthServerModule } from './auth/oauth-server/oauth-server.module';
@@ -38,7 +39,7 @@ export class AppModule {
         AnalysisModule,
         AuthModule.forRoot({ server: options.server }),
         UsersModule,
-        ...(options.server ? [OAuthServerModule, HealthModule, McpModule, AdminModule] : []),
+        ...(options.server ? [OAuthServerModule, HealthModule, McpModule, AdminModule, AdminConsoleModule] : []),
       ],
     };
   }
