@@ -82,6 +82,8 @@ export class UserAccountsService {
 
   /** Every user, by email. */
   async list(): Promise<UserAccount[]> {
+    // An empty store has no users (and no users read model yet to ask).
+    if ((await this.store.headPosition()) === null) return [];
     await this.usersReadModelAtHead();
     const rows = await this.db.all<{ user_id: string; email: string; name: string; role: UserRole; registered_at: string }>(
       'SELECT user_id, email, name, role, registered_at FROM cs_users ORDER BY email',
