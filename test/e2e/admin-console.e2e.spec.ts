@@ -14,7 +14,8 @@ import { pngFacts } from '../support/png';
  * the first-party console), an integration registered with a preset and its secret shown once, a
  * rotation, a refusal shown as the API's message, a credit grant, the audit log filtered and one
  * entry opened (old → new), the usage chart drawn and its CSV downloaded, users and the write policy;
- * sign-out revokes the token; a CSM who signs in sees "Admins only". Every page is screenshotted into
+ * the access token refreshed before it expires; sign-out revokes; a CSM who signs in sees "Admins
+ * only"; a pasted personal access token, the only way in with OAUTH_ISSUER. Every page is screenshotted into
  * test/e2e/__screenshots__/admin-console (gitignored; CI keeps it as an artifact) and the screenshot is
  * checked (a PNG of the viewport's width, not blank) along with the page's key text.
  */
@@ -24,7 +25,7 @@ const VIEWPORT = { width: 1280, height: 800 };
 
 // What page.evaluate's functions use in the browser (this file is compiled without the DOM library).
 declare const document: { cookie: string; querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
-declare const sessionStorage: { getItem(key: string): string | null };
+declare const sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 interface Canvas {
   readonly width: number;
   readonly height: number;
@@ -327,6 +328,23 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     await screenshot('13-write-policy');
   });
 
+  it('refreshes its access token before it expires (the refresh token rotates)', async () => {
+    const before = await storedSession();
+    // As if the 30 minutes were over: the next API call refreshes first.
+    await page.evaluate(() => {
+      const session = JSON.parse(sessionStorage.getItem('csmcp.console.session')!) as { expiresAt: number };
+      sessionStorage.setItem('csmcp.console.session', JSON.stringify({ ...session, expiresAt: 0 }));
+    });
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('cell', { name: book.admin.email, exact: true }).waitFor();
+    const after = await storedSession();
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.expiresAt).toBeGreaterThan(Date.now());
+    // The used refresh token is spent (rotation); the new access token works.
+    expect((await fetch(`${server.url}/admin/api/users`, { headers: { Authorization: `Bearer ${after.accessToken}` } })).status).toBe(200);
+  });
+
   it('signs out by revoking: the token is refused at once, and the next sign-in asks for the password', async () => {
     const token = await accessToken();
     expect((await fetch(`${server.url}/admin/api/users`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
@@ -364,6 +382,30 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     await page.locator('h1', { hasText: 'csmcp admin console' }).waitFor();
   });
 
+  it('with an external authorization server (OAUTH_ISSUER) takes a personal access token and says why', async () => {
+    const other = sqliteStore();
+    let external: ServerProcess | undefined;
+    try {
+      await other.cli(['users', 'add', '--email', 'olga.ops@example.com', '--name', 'Olga Ops', '--role', 'admin']);
+      const pat = (JSON.parse(await other.cli(['tokens', 'issue', '--user', 'olga.ops@example.com', '--scopes', 'admin', '--ttl', '1h', '--json'])) as { token: string }).token;
+      // Nothing answers there: the console never asks it anything.
+      external = await startServerProcess({ ...other.env, OAUTH_ISSUER: 'http://127.0.0.1:9', OAUTH_JWKS_URL: 'http://127.0.0.1:9/jwks' });
+      expect((await fetch(`${external.url}/oauth/authorize`)).status).toBe(404);
+      await page.goto(`${external.url}/admin`);
+      await page.getByText('This csmcp trusts an external authorization server').waitFor();
+      expect(await page.getByRole('button', { name: 'Sign in', exact: true }).count()).toBe(0);
+      await screenshot('15-external-issuer-token');
+      await page.getByLabel('Personal access token with the admin scope').fill(pat);
+      await page.getByRole('button', { name: 'Use this token' }).click();
+      await page.locator('.who', { hasText: 'personal access token' }).waitFor();
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
+      await page.getByRole('cell', { name: 'olga.ops@example.com', exact: true }).waitFor();
+    } finally {
+      await external?.stop();
+      await other.dispose();
+    }
+  }, 60_000);
+
   /** The admin API's answer to this token once it is refused (a revocation shows within a second). */
   async function untilRefused(token: string): Promise<{ status: number; code: string; message: string }> {
     for (let attempt = 0; ; attempt++) {
@@ -376,9 +418,13 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     }
   }
 
-  /** The console's current access token (it keeps it in this tab's sessionStorage). */
-  async function accessToken(): Promise<string> {
+  /** The console's session as it keeps it (in this tab's sessionStorage). */
+  async function storedSession(): Promise<{ accessToken: string; refreshToken: string; expiresAt: number }> {
     const stored = await page.evaluate(() => sessionStorage.getItem('csmcp.console.session'));
-    return (JSON.parse(stored!) as { accessToken: string }).accessToken;
+    return JSON.parse(stored!) as { accessToken: string; refreshToken: string; expiresAt: number };
+  }
+
+  async function accessToken(): Promise<string> {
+    return (await storedSession()).accessToken;
   }
 });
