@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
+import { Readable, Transform } from 'node:stream';
 import { describeUrl, FetchRefusedError } from './fetch-refused.error';
 import { classifyAddress, NEVER_ALLOWED } from './ip-address';
 
@@ -370,4 +371,119 @@ function stripTrailingDot(hostname: string): string {
 function errorCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+}
+
+export interface GuardedStreamOptions extends Omit<GuardedFetchOptions, 'timeoutMs'> {
+  /**
+   * follow (default): redirects are followed, each hop checked like the first URL. manual: a redirect
+   * comes back as the response (its body discarded), as fetch's `redirect: 'manual'` does, for callers
+   * that decide themselves which redirects to follow (the MCP SDK follows only within one origin).
+   */
+  readonly redirect?: 'follow' | 'manual';
+  /** Time until the response headers arrive (DNS, connect, every redirect), in ms; default 30000. The body has no time limit: the caller ends it with `signal`. */
+  readonly headersTimeoutMs?: number;
+}
+
+export interface GuardedStreamResponse {
+  readonly status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The URL the response came from, after redirects. */
+  readonly url: string;
+  /**
+   * The body as it arrives (a server-sent event stream may never end). Past `maxBytes` in all it errors
+   * with a FetchRefusedError (too_large); `signal` destroys it. Empty for a manual redirect.
+   */
+  readonly body: Readable;
+}
+
+/**
+ * guardedFetch for long or streaming responses (an MCP server's event streams): the same checks on
+ * the URL, every resolved address and every redirect, but the body is handed over as a stream while
+ * it arrives, the time limit covers only the wait for the headers, and redirects may be left to the
+ * caller (`redirect: 'manual'`).
+ */
+export async function guardedStreamFetch(input: string | URL, options: GuardedStreamOptions = {}): Promise<GuardedStreamResponse> {
+  const maxBytes = positiveInteger('maxBytes', options.maxBytes ?? GUARDED_FETCH_DEFAULTS.maxBytes);
+  const timeoutMs = positiveInteger('headersTimeoutMs', options.headersTimeoutMs ?? 30_000);
+  const maxRedirects = positiveInteger('maxRedirects', options.maxRedirects ?? GUARDED_FETCH_DEFAULTS.maxRedirects, 0);
+  const allowed = (options.allowedHosts ?? []).map(parseAllowedHost);
+  const resolve = options.resolve ?? systemResolver;
+  const manual = options.redirect === 'manual';
+
+  let url = parseUrl(input);
+  let method = (options.method ?? 'GET').toUpperCase();
+  let body = options.body;
+  let headers = ownHeaders(options.headers, body);
+
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const timer = setTimeout(() => {
+    const message = `Gave up on ${describeUrl(url)} after ${timeoutMs} ms without a response (redirects included)`;
+    controller.abort(new FetchRefusedError('timeout', message, describeUrl(url)));
+  }, timeoutMs);
+  const onCallerAbort = () => controller.abort(new FetchRefusedError('aborted', `The fetch of ${describeUrl(url)} was cancelled`, describeUrl(url)));
+  if (options.signal?.aborted) onCallerAbort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+  try {
+    for (let redirects = 0; ; redirects++) {
+      checkUrl(url, options.allowHttp ?? false);
+      const target = await resolveTarget(url, allowed, resolve, signal);
+      const res = await send(url, target, { method, headers, body, ca: options.ca }, signal);
+      const location = res.headers.location;
+      const isRedirect = REDIRECT_STATUSES.has(res.statusCode ?? 0) && Boolean(location);
+      if (!isRedirect || manual) {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onCallerAbort);
+        if (isRedirect) res.destroy(); // a redirect's body is never read
+        return { status: res.statusCode ?? 0, headers: flatHeaders(res), url: url.href, body: isRedirect ? Readable.from([]) : boundedBody(res, url, maxBytes, options.signal) };
+      }
+      res.destroy();
+      if (redirects >= maxRedirects) {
+        const limit = maxRedirects === 0 ? 'no redirects are followed here' : `at most ${maxRedirects} are followed`;
+        throw new FetchRefusedError('too_many_redirects', `Refused to follow the redirect from ${describeUrl(url)}: ${limit}`, describeUrl(url));
+      }
+      const next = redirectTarget(url, location!);
+      if (url.protocol === 'https:' && next.protocol === 'http:') {
+        const message = `Refused to follow the redirect from ${describeUrl(url)} to ${describeUrl(next)}: it drops https for http`;
+        throw new FetchRefusedError('redirect_downgrade', message, describeUrl(next));
+      }
+      if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
+        if (method !== 'HEAD') method = 'GET';
+        body = undefined;
+        headers = ownHeaders(withoutHeaders(headers, ['content-type']), undefined);
+      }
+      if (next.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
+      url = next;
+    }
+  } catch (err) {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onCallerAbort);
+    if (err instanceof FetchRefusedError) throw err;
+    throw signal.aborted ? signal.reason : err;
+  }
+}
+
+/** The response body as a stream that errors past `maxBytes` and ends when the caller aborts. */
+function boundedBody(res: IncomingMessage, url: URL, maxBytes: number, callerSignal: AbortSignal | undefined): Readable {
+  let size = 0;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        callback(new FetchRefusedError('too_large', `Refused the response from ${describeUrl(url)}: its body is larger than the ${maxBytes} bytes allowed`, describeUrl(url)));
+      } else callback(null, chunk);
+    },
+  });
+  const onAbort = () => bounded.destroy(new FetchRefusedError('aborted', `The fetch of ${describeUrl(url)} was cancelled`, describeUrl(url)));
+  if (callerSignal?.aborted) queueMicrotask(onAbort);
+  callerSignal?.addEventListener('abort', onAbort, { once: true });
+  res.on('error', (err) => bounded.destroy(connectionError(url, null, err)));
+  res.on('aborted', () => bounded.destroy(new FetchRefusedError('connection_failed', `The connection to ${describeUrl(url)} closed before the response body ended`, describeUrl(url))));
+  bounded.on('close', () => {
+    callerSignal?.removeEventListener('abort', onAbort);
+    res.destroy();
+  });
+  return res.pipe(bounded);
 }
