@@ -190,6 +190,11 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     await page.getByTestId('client-secret').waitFor({ state: 'detached' });
     expect(await page.content()).not.toContain(rotated);
 
+    // A setting changed: the API's changes, old → new.
+    await page.getByLabel('Redirect URIs (one per line)').fill('https://claude.ai/api/mcp/auth_callback');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('redirect_uris: ["https://claude.ai/api/mcp/auth_callback","https://claude.com/api/mcp/auth_callback"] → ["https://claude.ai/api/mcp/auth_callback"]').waitFor();
+
     // Disable and enable again, as the API answers.
     await page.getByRole('button', { name: 'Disable' }).click();
     await page.getByText('disabled: its tokens are refused').waitFor();
@@ -312,6 +317,15 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     await heading().filter({ hasText: 'Users and roles' }).waitFor();
     for (const email of [book.admin.email, book.ann.email, book.viewer.email]) await page.getByRole('cell', { name: email, exact: true }).waitFor();
     expect(await page.getByLabel(`Role of ${book.ann.email}`).inputValue()).toBe('csm');
+    // A role changed; one's own role refused with the API's reason.
+    await page.getByLabel(`Role of ${book.viewer.email}`).selectOption('csm');
+    await page.getByRole('row', { name: new RegExp(book.viewer.email) }).getByRole('button', { name: 'Change role' }).click();
+    await page.getByText(`${book.viewer.email} is now csm (was viewer).`).waitFor();
+    await page.getByLabel(`Role of ${book.admin.email}`).selectOption('viewer');
+    await page.getByRole('row', { name: new RegExp(book.admin.email) }).getByRole('button', { name: 'Change role' }).click();
+    const refusal = page.getByRole('row', { name: new RegExp(book.admin.email) }).getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toBe('An admin cannot change their own role; ask another admin to do it');
     await screenshot('12-users');
 
     await page.getByRole('link', { name: 'Write policy' }).click();
