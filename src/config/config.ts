@@ -115,6 +115,15 @@ class Environment {
   @IsOptional()
   @IsString()
   OAUTH_SIGNING_KEY_RETIRE_AFTER?: string;
+
+  // Checked by connectorTokenKey (base64 of 32 bytes); never echoed in an error.
+  @IsOptional()
+  @IsString()
+  CONNECTOR_TOKEN_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  CONNECTOR_TOKEN_OLD_KEYS?: string;
 }
 
 export type StoreConfig =
@@ -159,6 +168,12 @@ export interface AppConfig {
   readonly signingKeyRetireAfterMs?: number | null;
   /** IDP_*: the company's identity provider, a second way to sign in on the built-in sign-in page; null or absent = none. */
   readonly identityProvider?: IdentityProviderConfig | null;
+  /**
+   * CONNECTOR_TOKEN_KEY and CONNECTOR_TOKEN_OLD_KEYS: the AES-256 keys (32 bytes each) that encrypt the
+   * outbound connectors' tokens and client secrets at rest; the first encrypts, the others only decrypt
+   * (a rotation). Absent or null = not set (OAuth connectors refuse to store credentials).
+   */
+  readonly connectorTokenKeys?: { readonly current: Buffer; readonly previous: readonly Buffer[] } | null;
 }
 
 /** OAUTH_*: trust the JWT access tokens of an authorization server the company already runs. */
@@ -187,7 +202,7 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; throws ConfigError naming every wrong variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS', ...BUILT_IN_SERVER_VARIABLES]) {
+  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS', ...BUILT_IN_SERVER_VARIABLES, 'CONNECTOR_TOKEN_KEY', 'CONNECTOR_TOKEN_OLD_KEYS']) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') raw[key] = value;
@@ -223,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(
       `OAUTH_SIGNING_KEY_RETIRE_AFTER must be a duration of at least ${MIN_SIGNING_KEY_RETIRE_AFTER_MINUTES}m (the 30-minute access token lifetime plus the refresh grace) in minutes, hours or days, e.g. 90m, 24h or 7d, or off (retired only by csmcp oauth keys retire-old) (got ${JSON.stringify(parsed.OAUTH_SIGNING_KEY_RETIRE_AFTER)})`,
     );
+  const connectorTokenKeys = readConnectorTokenKeys(parsed.CONNECTOR_TOKEN_KEY, parsed.CONNECTOR_TOKEN_OLD_KEYS, problems);
   const identityProvider = readIdentityProviderConfig(env, { externalIssuer: parsed.OAUTH_ISSUER !== undefined });
   problems.push(...identityProvider.problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -262,7 +278,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     clientIdMetadataDocuments: parsed.OAUTH_CLIENT_ID_METADATA_DOCUMENTS !== 'off',
     signingKeyRetireAfterMs: retireAfter ?? null,
     identityProvider: identityProvider.config,
+    connectorTokenKeys,
   };
+}
+
+/** CONNECTOR_TOKEN_KEY (and the old keys kept for decryption): base64 of exactly 32 bytes each. The values are never echoed. */
+function readConnectorTokenKeys(current: string | undefined, old: string | undefined, problems: string[]): AppConfig['connectorTokenKeys'] {
+  const how = 'base64 of 32 random bytes, e.g. the output of `openssl rand -base64 32`';
+  const decode = (value: string): Buffer | null => {
+    const trimmed = value.trim();
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
+    const key = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return key.length === 32 ? key : null;
+  };
+  const oldValues = old === undefined ? [] : old.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  if (current === undefined) {
+    if (oldValues.length > 0) problems.push('CONNECTOR_TOKEN_OLD_KEYS needs CONNECTOR_TOKEN_KEY: the old keys only decrypt, the current key encrypts');
+    return null;
+  }
+  const key = decode(current);
+  if (!key) problems.push(`CONNECTOR_TOKEN_KEY must be ${how} (the value is not shown)`);
+  const previous = oldValues.map((value, i) => {
+    const decoded = decode(value);
+    if (!decoded) problems.push(`CONNECTOR_TOKEN_OLD_KEYS must be a comma-separated list of keys, each ${how}; entry ${i + 1} is not (the value is not shown)`);
+    return decoded;
+  });
+  return key ? { current: key, previous: previous.filter((k): k is Buffer => k !== null) } : null;
 }
 
 /** `90m`, `24h`, `7d` in ms (at least the minimum), null for `off`, undefined when neither. */
