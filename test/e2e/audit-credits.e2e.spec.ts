@@ -531,7 +531,7 @@ describe.each(['sqlite', 'postgres'] as const)('audit trail and credits end to e
       'get_company costs 1 credit and the organisation has 0 credits left; nothing was done. To get more, an admin can add credits with `csmcp credits grant --amount N --reason "..."`, the admin API (POST /admin/api/credits/grants) or the admin console',
     );
     const broke = { company_id: b0, name: 'E2E audit: no credits (bob)', type: 'Risk', idempotency_key: 'bob-broke-1' };
-    const write = await use(bob, 'create_cta', broke, { ok: false, code: 'INSUFFICIENT_CREDITS', subject: expect.objectContaining({ type: 'cta' }) });
+    const write = await use(bob, 'create_cta', broke, { ok: false, code: 'INSUFFICIENT_CREDITS', subject: { type: 'company', id: b0 } });
     expect(toolError(write.result).message).toMatch(/^create_cta costs 2 credits and the organisation has 0 credits left; nothing was done\. To get more, an admin can add credits with `csmcp credits grant/);
     expect(await store.events.count('CtaCreated', 'name', broke.name)).toBe(0);
     const analysis = await use(ann, 'analyze_accounts', { entity: 'companies', metrics: [{ fn: 'count', as: 'n' }] }, { ok: false, code: 'INSUFFICIENT_CREDITS', subject: null });
