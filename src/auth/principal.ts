@@ -26,8 +26,13 @@ export interface Principal {
   /** The user's role; a machine client's is MACHINE_CLIENT_ROLE. */
   readonly role: UserRole;
   readonly scopes: readonly Scope[];
-  /** personal: the user's own companies (by ownership); shared: the organisation's data. */
+  /** personal: the companies of the user and their team (by ownership); shared: the organisation's data. */
   readonly accessContext: 'shared' | 'personal';
+  /**
+   * The members of the user's team, the user included, as of the token's verification (absent or
+   * just the user: no team). Personal access sees the companies they own.
+   */
+  readonly teamMemberIds?: readonly string[];
   /** The token's id (never the token itself): sessions and audit records refer to it. */
   readonly tokenId: string;
   readonly tokenKind: 'personal_access_token' | 'oauth_access_token';
@@ -91,10 +96,11 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.includes(scope);
 }
 
-/** Owners whose companies the principal may see: null = all (shared access, admins). */
+/** Owners whose companies the principal may see: null = all (shared access, admins); else the user's team, or the user alone. */
 export function visibleOwnerIds(principal: Principal): readonly string[] | null {
   if (principal.accessContext === 'shared' || principal.role === 'admin') return null;
-  return [principal.userId];
+  const team = principal.teamMemberIds ?? [];
+  return team.includes(principal.userId) ? team : [principal.userId, ...team];
 }
 
 export function viewerOf(principal: Principal): ViewerScope {

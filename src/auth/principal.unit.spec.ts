@@ -1,5 +1,5 @@
 import { actorOf } from '../customer-success/write/write-context';
-import { machineClientPrincipal, sessionOwnerOf, viewerOf, writeCallerOf, type Principal } from './principal';
+import { machineClientPrincipal, sessionOwnerOf, viewerOf, visibleOwnerIds, writeCallerOf, type Principal } from './principal';
 
 describe('a machine client as a Principal', () => {
   const sync = machineClientPrincipal(
@@ -50,5 +50,39 @@ describe('a machine client as a Principal', () => {
     expect(sessionOwnerOf(sync)).toBe('client:csmcp_int_sync');
     expect(sessionOwnerOf(user)).toBe('csmcp_int_sync');
     expect(actorOf(writeCallerOf(user))).toEqual({ type: 'user', id: 'csmcp_int_sync', email: 'odd@example.com' });
+  });
+});
+
+describe("what a user's token sees: their team's companies with personal access", () => {
+  const ann: Principal = {
+    userId: 'u-ann',
+    email: 'ann@example.com',
+    name: 'Ann',
+    role: 'csm',
+    scopes: ['cs:read', 'cs:write'],
+    accessContext: 'personal',
+    teamMemberIds: ['u-bob', 'u-ann'],
+    tokenId: 'pat_1',
+    tokenKind: 'personal_access_token',
+    integrationId: null,
+    integrationName: null,
+    expiresAt: null,
+  };
+
+  it("sees the companies of every member of the user's team, in reads and writes alike", () => {
+    expect(visibleOwnerIds(ann)).toEqual(['u-bob', 'u-ann']);
+    expect(viewerOf(ann)).toEqual({ userId: 'u-ann', visibleOwnerIds: ['u-bob', 'u-ann'] });
+    expect(writeCallerOf(ann).visibleOwnerIds).toEqual(['u-bob', 'u-ann']);
+  });
+
+  it('sees only their own companies without a team, and always their own', () => {
+    expect(visibleOwnerIds({ ...ann, teamMemberIds: undefined })).toEqual(['u-ann']);
+    expect(visibleOwnerIds({ ...ann, teamMemberIds: ['u-ann'] })).toEqual(['u-ann']);
+    expect(visibleOwnerIds({ ...ann, teamMemberIds: ['u-bob'] })).toEqual(['u-ann', 'u-bob']);
+  });
+
+  it('sees everything with shared access or as an admin, team or not', () => {
+    expect(visibleOwnerIds({ ...ann, accessContext: 'shared' })).toBeNull();
+    expect(visibleOwnerIds({ ...ann, role: 'admin' })).toBeNull();
   });
 });

@@ -10,7 +10,9 @@ import { DomainError } from '../customer-success/shared/domain-error';
 import { ProjectionHost } from '../infrastructure/infrastructure.module';
 import { EVENT_STORE, READ_MODEL_DB } from '../infrastructure/tokens';
 import { ChangeUserRoleCommand, type ChangeUserRoleResult } from './commands/change-user-role/change-user-role.command';
+import { ChangeUserTeamCommand, type ChangeUserTeamResult } from './commands/change-user-team/change-user-team.command';
 import { RegisterUserCommand } from './commands/register-user/register-user.command';
+import { teamName } from './team';
 import type { UserRole } from './user.events';
 
 /** A user as an admin sees them: never a password or its hash, only whether one is set. */
@@ -19,6 +21,8 @@ export interface UserAccount {
   readonly email: string;
   readonly name: string;
   readonly role: UserRole;
+  /** null: in no team (with personal access the user sees their own companies only). */
+  readonly team: string | null;
   readonly registeredAt: string;
   readonly hasPassword: boolean;
 }
@@ -30,6 +34,8 @@ export interface RegisterAccountRequest {
   readonly role: unknown;
   /** Optional: without one the user cannot sign in on csmcp's page yet. PasswordRuleError when too short or long. */
   readonly password?: string | null;
+  /** Optional: the team the user joins (a VALIDATION DomainError on `team` when it is not a team name). */
+  readonly team?: unknown;
 }
 
 export interface RegisteredAccount {
@@ -37,6 +43,7 @@ export interface RegisteredAccount {
   readonly email: string;
   readonly name: string;
   readonly role: string;
+  readonly team: string | null;
   readonly passwordSet: boolean;
 }
 
@@ -45,7 +52,7 @@ const CATCH_UP_TIMEOUT_MS = 120_000;
 
 /**
  * The admin's use cases on users, for the CLI (`csmcp users`) and the admin API alike: register (with
- * an optional password), change a role, list. Writes go through the user commands; each is an event
+ * an optional password and team), change a role, change a team, list. Writes go through the user commands; each is an event
  * with the admin as actor.
  */
 @Injectable()
@@ -59,15 +66,18 @@ export class UserAccountsService {
   ) {}
 
   /**
-   * Registers the user, then sets the password. The password is checked first, so a bad one leaves no
-   * user behind without it. Throws InputValidationError, DomainError (ALREADY_EXISTS) or PasswordRuleError.
+   * Registers the user, then sets the password and the team. The password and the team name are
+   * checked first, so a bad one leaves no user behind without them. Throws InputValidationError,
+   * DomainError (ALREADY_EXISTS, VALIDATION) or PasswordRuleError.
    */
   async register(request: RegisterAccountRequest, context: AdminContext): Promise<RegisteredAccount> {
     const password = request.password ?? null;
     if (password !== null) checkPasswordRules(password);
+    const team = teamName('team', request.team);
     const registered = await this.commands.execute(new RegisterUserCommand({ email: request.email, name: request.name, role: request.role }, context));
     if (password !== null) await this.passwords.setPassword(registered.userId, password, context);
-    return { ...registered, passwordSet: password !== null };
+    if (team !== null) await this.commands.execute(new ChangeUserTeamCommand(registered.userId, team, context));
+    return { ...registered, team, passwordSet: password !== null };
   }
 
   /**
@@ -80,13 +90,21 @@ export class UserAccountsService {
     return this.commands.execute(new ChangeUserRoleCommand(userId, role, context));
   }
 
+  /**
+   * Puts the user in a team, moves them, or (team null) takes them out of theirs. Their tokens with
+   * personal access follow within a second. DomainError NOT_FOUND, VALIDATION.
+   */
+  async changeTeam(userId: string, team: unknown, context: AdminContext): Promise<ChangeUserTeamResult> {
+    return this.commands.execute(new ChangeUserTeamCommand(userId, team, context));
+  }
+
   /** Every user, by email. */
   async list(): Promise<UserAccount[]> {
     // An empty store has no users (and no users read model yet to ask).
     if ((await this.store.headPosition()) === null) return [];
     await this.usersReadModelAtHead();
-    const rows = await this.db.all<{ user_id: string; email: string; name: string; role: UserRole; registered_at: string }>(
-      'SELECT user_id, email, name, role, registered_at FROM cs_users ORDER BY email',
+    const rows = await this.db.all<{ user_id: string; email: string; name: string; role: UserRole; team: string | null; registered_at: string }>(
+      'SELECT user_id, email, name, role, team, registered_at FROM cs_users ORDER BY email',
     );
     return Promise.all(
       rows.map(async (r) => ({
@@ -94,6 +112,7 @@ export class UserAccountsService {
         email: r.email,
         name: r.name,
         role: r.role,
+        team: r.team,
         registeredAt: r.registered_at,
         hasPassword: await this.passwords.hasPassword(r.user_id),
       })),

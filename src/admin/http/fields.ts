@@ -1,25 +1,29 @@
 import { AdminApiError } from './admin-api-error';
 
 /** What a field of a request body may hold. Services check the values themselves; this checks the JSON types. */
-export type FieldKind = 'string' | 'string[]' | 'boolean' | 'object' | 'number' | 'number|null';
+export type FieldKind = 'string' | 'string|null' | 'string[]' | 'boolean' | 'object' | 'number' | 'number|null';
 
 export type FieldSpec = Readonly<Record<string, { readonly kind: FieldKind; readonly required?: boolean }>>;
 
 type ValueOf<K extends FieldKind> = K extends 'string'
   ? string
-  : K extends 'string[]'
-    ? string[]
-    : K extends 'boolean'
-      ? boolean
-      : K extends 'number'
-        ? number
-        : K extends 'number|null'
-          ? number | null
-          : Record<string, unknown>;
+  : K extends 'string|null'
+    ? string | null
+    : K extends 'string[]'
+      ? string[]
+      : K extends 'boolean'
+        ? boolean
+        : K extends 'number'
+          ? number
+          : K extends 'number|null'
+            ? number | null
+            : Record<string, unknown>;
 export type FieldsOf<S extends FieldSpec> = { -readonly [F in keyof S]?: ValueOf<S[F]['kind']> };
 
 const KIND_WORDS: Record<FieldKind, string> = {
   string: 'a string',
+  // As number|null: null is a value (e.g. "no team"), so a missing field stays missing.
+  'string|null': 'a string or null',
   'string[]': 'an array of strings',
   boolean: 'true or false',
   object: 'an object',
@@ -64,6 +68,8 @@ function isKind(value: unknown, kind: FieldKind): boolean {
   switch (kind) {
     case 'string':
       return typeof value === 'string';
+    case 'string|null':
+      return value === null || typeof value === 'string';
     case 'string[]':
       return Array.isArray(value) && value.every((v) => typeof v === 'string');
     case 'boolean':

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult, type KeyObject } from 'jose';
 import type { EventStore } from '@csmcp/event-store';
-import { findUserByEmail, findUserById, type UserRecord } from '../../users/user-directory';
+import { findUserByEmail, findUserById, visibleOwnersOf, type UserRecord } from '../../users/user-directory';
 import { machineClientPrincipal, SCOPES, type MachineClient, type Principal, type Scope } from '../principal';
 import type { KeySet } from './key-sets';
 import { AuthorizationServerUnavailableError, JwtRejectedError } from './jwt-rejected.error';
@@ -33,11 +33,17 @@ export interface TokenRequestContext {
 export interface UserLookup {
   byEmail(email: string): Promise<UserRecord | null>;
   byId(userId: string): Promise<UserRecord | null>;
+  /** The members of the user's team, the user included (just the user without a team). */
+  teamMemberIds(user: UserRecord): Promise<readonly string[]>;
 }
 
 /** csmcp's users, by point reads of their streams (a user added a moment ago by the CLI is found). */
 export function storeUsers(store: EventStore): UserLookup {
-  return { byEmail: (email) => findUserByEmail(store, email), byId: (userId) => findUserById(store, userId) };
+  return {
+    byEmail: (email) => findUserByEmail(store, email),
+    byId: (userId) => findUserById(store, userId),
+    teamMemberIds: (user) => visibleOwnersOf(store, user),
+  };
 }
 
 /**
@@ -214,6 +220,8 @@ export class JwtAccessTokenVerifier {
       // As for personal access tokens, the admin scope follows the role.
       scopes: SCOPES.filter((s) => granted.has(s) && (s !== 'admin' || user.role === 'admin')),
       accessContext: this.options.accessContext ?? 'personal',
+      // Read with the user, so a team change shows as fast as a role change (≤ 1 s).
+      teamMemberIds: await this.options.users.teamMemberIds(user),
       tokenId,
       tokenKind: 'oauth_access_token',
       integrationId: clientId,

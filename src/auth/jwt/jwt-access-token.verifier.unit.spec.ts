@@ -15,8 +15,9 @@ const NOW = Date.parse('2026-03-02T10:00:00Z');
 const SECONDS = Math.floor(NOW / 1000);
 
 const USERS: UserRecord[] = [
-  { userId: 'u-anna', email: 'anna@example.com', name: 'Anna Berg', role: 'csm' },
-  { userId: 'u-ada', email: 'ada@example.com', name: 'Ada Admin', role: 'admin' },
+  { userId: 'u-anna', email: 'anna@example.com', name: 'Anna Berg', role: 'csm', team: 'North' },
+  { userId: 'u-ada', email: 'ada@example.com', name: 'Ada Admin', role: 'admin', team: null },
+  { userId: 'u-bob', email: 'bob@example.com', name: 'Bob Brown', role: 'csm', team: 'North' },
 ];
 
 class Users implements UserLookup {
@@ -28,6 +29,9 @@ class Users implements UserLookup {
   async byId(userId: string) {
     this.lookups++;
     return USERS.find((u) => u.userId === userId) ?? null;
+  }
+  async teamMemberIds(user: UserRecord) {
+    return user.team === null ? [user.userId] : USERS.filter((u) => u.team === user.team).map((u) => u.userId);
   }
 }
 
@@ -93,6 +97,8 @@ describe.each(['ES256', 'RS256'] as const)('JwtAccessTokenVerifier (%s)', (alg) 
       role: 'csm',
       scopes: ['cs:read', 'cs:write'],
       accessContext: 'personal',
+      // Her team's members, read with her: personal access sees their companies too.
+      teamMemberIds: ['u-anna', 'u-bob'],
       tokenId: 'jwt:tok-1',
       tokenKind: 'oauth_access_token',
       integrationId: 'claude-connector',

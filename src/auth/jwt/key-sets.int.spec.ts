@@ -44,7 +44,11 @@ describe('remote key sets and metadata discovery', () => {
       issuer,
       keys,
       audience: 'https://csmcp.example.com/mcp',
-      users: { byEmail: async (email) => ({ userId: 'u1', email, name: 'Anna', role: 'csm' }), byId: async () => null },
+      users: {
+        byEmail: async (email) => ({ userId: 'u1', email, name: 'Anna', role: 'csm', team: null }),
+        byId: async () => null,
+        teamMemberIds: async (user) => [user.userId],
+      },
     });
 
   it('lists the metadata locations MCP clients try, for issuers with and without a path', () => {

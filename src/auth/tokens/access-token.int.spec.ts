@@ -46,7 +46,7 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('personal access tokens (%s)', 
   it('issues a token that verifies as its user, then is refused once revoked', async () => {
     const issued = await tokens.issue({ email: 'Anna@Example.com', scopes: 'cs:read cs:write', ttl: '1h', name: 'laptop' }, cli);
     expect(issued.token).toMatch(/^csmcp_pat_[A-Za-z0-9_-]{43}$/);
-    expect(issued.user).toEqual({ userId: anna.userId, email: 'anna@example.com', name: 'Anna Berg', role: 'csm' });
+    expect(issued.user).toEqual({ userId: anna.userId, email: 'anna@example.com', name: 'Anna Berg', role: 'csm', team: null });
     expect(Date.parse(issued.expiresAt) - Date.parse(issued.issuedAt)).toBe(3_600_000);
 
     const principal = await verifier.verify(issued.token);
@@ -57,6 +57,8 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('personal access tokens (%s)', 
       role: 'csm',
       scopes: ['cs:read', 'cs:write'],
       accessContext: 'personal',
+      // In no team: her own companies only.
+      teamMemberIds: [anna.userId],
       tokenId: issued.tokenId,
       tokenKind: 'personal_access_token',
       integrationId: null,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventStore } from '@csmcp/event-store';
 import { EVENT_STORE } from '../../infrastructure/tokens';
-import { findUserById } from '../../users/user-directory';
+import { findUserById, visibleOwnersOf } from '../../users/user-directory';
 import type { Principal } from '../principal';
 import { accessTokenStream } from './access-token.events';
 import { foldAccessToken } from './access-token.state';
@@ -22,8 +22,8 @@ interface CacheEntry {
 
 /**
  * Turns a bearer token into a Principal, on every MCP request. A miss costs two point reads (the
- * token's stream, then its user's stream, for the current role, email and name); the answer is then
- * kept ≤ 1 s and never past the token's expiry. Concurrent misses for one token share one lookup.
+ * token's stream, then its user's stream, for the current role, email, name and team), and a third
+ * for a user in a team (the team's members); the answer is then kept ≤ 1 s and never past the token's expiry. Concurrent misses for one token share one lookup.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -79,6 +79,7 @@ export class AccessTokenVerifier {
             // The admin scope follows the role: a demoted admin's tokens lose it.
             scopes: token.issued.scopes.filter((s) => s !== 'admin' || user.role === 'admin'),
             accessContext: 'personal',
+            teamMemberIds: await visibleOwnersOf(this.store, user),
             tokenId: token.issued.tokenId,
             tokenKind: 'personal_access_token',
             integrationId: null,

@@ -8,6 +8,7 @@ import { DomainError } from '../../customer-success/shared/domain-error';
 import { InputValidationError } from '../../customer-success/write/write-errors';
 import { EVENT_STORE } from '../../infrastructure/tokens';
 import { UserAccountsService } from '../../users/user-accounts.service';
+import { TEAM_NAME_MAX_LENGTH } from '../../users/team';
 import { findUserByEmail } from '../../users/user-directory';
 import { USER_ROLES } from '../../users/user.events';
 import { print, withAppContext } from '../context';
@@ -27,9 +28,10 @@ export function registerUsers(program: Command): void {
     .requiredOption('--name <name>', 'their name as others see it')
     .addOption(new Option('--role <role>', 'what they may do').choices(USER_ROLES).makeOptionMandatory())
     .option('--password-stdin', `read the password from stdin (one line of ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters); without it the user cannot sign in yet`)
+    .option('--team <team>', TEAM_HELP)
     .option('--as <email>', 'the admin the registration is recorded as (default: the command line itself)')
     .option('--json', 'print JSON')
-    .action(async (options: { email: string; name: string; role: string; passwordStdin?: boolean; as?: string; json?: boolean }) => {
+    .action(async (options: { email: string; name: string; role: string; passwordStdin?: boolean; team?: string; as?: string; json?: boolean }) => {
       // Read and checked before anything is written, so a bad password leaves no user without one.
       const password = options.passwordStdin ? await readPasswordFromStdin() : null;
       await withAppContext(loadConfig(), async (app) => {
@@ -37,9 +39,10 @@ export function registerUsers(program: Command): void {
         const context: AdminContext = { actor: options.as ? await findAdmin(store, options.as) : CLI_ACTOR, toolName: 'users add' };
         let registered;
         try {
-          registered = await app.get(UserAccountsService).register({ email: options.email, name: options.name, role: options.role, password }, context);
+          registered = await app.get(UserAccountsService).register({ email: options.email, name: options.name, role: options.role, password, team: options.team }, context);
         } catch (error) {
           if (error instanceof InputValidationError) throw new UsageError(error.problems.map((p) => `--${p.field}: ${p.problem}`).join('; '));
+          if (error instanceof DomainError && error.field === 'team') throw new UsageError(`--${error.message}`);
           if (error instanceof DomainError) {
             process.exitCode = 1;
             process.stderr.write(`csmcp: ${error.message}\n`);
@@ -48,7 +51,7 @@ export function registerUsers(program: Command): void {
           throw error;
         }
         print(
-          [{ user_id: registered.userId, email: registered.email, name: registered.name, role: registered.role, password_set: registered.passwordSet }],
+          [{ user_id: registered.userId, email: registered.email, name: registered.name, role: registered.role, team: registered.team, password_set: registered.passwordSet }],
           options.json === true,
         );
       });
@@ -80,6 +83,38 @@ export function registerUsers(program: Command): void {
     });
 
   users
+    .command('set-team')
+    .description(
+      'put a user in a team, move them to another, or take them out of theirs (--none); with personal access a user sees ' +
+        "the companies of everyone in their team (their tokens follow within a second)",
+    )
+    .requiredOption('--email <email>', 'the user')
+    .option('--team <team>', TEAM_HELP)
+    .option('--none', 'take the user out of their team')
+    .option('--as <email>', 'the admin the change is recorded as (default: the command line itself)')
+    .option('--json', 'print JSON')
+    .action(async (options: { email: string; team?: string; none?: boolean; as?: string; json?: boolean }) => {
+      if ((options.team === undefined) === (options.none !== true)) throw new UsageError('give either --team <team> or --none (to take the user out of their team)');
+      await withAppContext(loadConfig(), async (app) => {
+        const store = app.get<EventStore>(EVENT_STORE);
+        const user = await findUserByEmail(store, options.email);
+        if (!user) throw new UsageError(`--email: there is no user ${options.email}; add one with csmcp users add`);
+        const context: AdminContext = { actor: options.as ? await findAdmin(store, options.as) : CLI_ACTOR, toolName: 'users set-team' };
+        let changed;
+        try {
+          changed = await app.get(UserAccountsService).changeTeam(user.userId, options.none ? null : options.team, context);
+        } catch (error) {
+          if (error instanceof DomainError) throw new UsageError(error.field === 'team' ? `--${error.message}` : error.message);
+          throw error;
+        }
+        const name = (team: string | null) => (team === null ? 'no team' : `team ${team}`);
+        if (!options.json)
+          process.stderr.write(changed.changed ? `${changed.email} is now in ${name(changed.team)} (was in ${name(changed.from)}).\n` : `${changed.email} was already in ${name(changed.team)}.\n`);
+        print([{ user_id: changed.userId, email: changed.email, team: changed.team, previous_team: changed.from, changed: changed.changed }], options.json === true);
+      });
+    });
+
+  users
     .command('set-password')
     .description('set or replace the password a user signs in with (also finishes a `users add` that stopped before its password)')
     .requiredOption('--email <email>', 'the user')
@@ -105,11 +140,21 @@ export function registerUsers(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       await withAppContext(loadConfig(), async (app) => {
         const users = await app.get(UserAccountsService).list();
-        const withPassword = users.map((u) => ({ user_id: u.userId, email: u.email, name: u.name, role: u.role, registered_at: u.registeredAt, has_password: u.hasPassword }));
+        const withPassword = users.map((u) => ({
+          user_id: u.userId,
+          email: u.email,
+          name: u.name,
+          role: u.role,
+          team: u.team,
+          registered_at: u.registeredAt,
+          has_password: u.hasPassword,
+        }));
         print(withPassword, options.json === true);
       });
     });
 }
+
+const TEAM_HELP = `their team (at most ${TEAM_NAME_MAX_LENGTH} letters, digits, spaces, - and _; case does not matter): with personal access they see the companies of everyone in it`;
 
 /** The password is the first line of stdin (its line ending stripped); never echoed, logged or stored as is. */
 async function readPasswordFromStdin(): Promise<string> {

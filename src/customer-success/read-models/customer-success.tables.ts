@@ -181,6 +181,7 @@ CREATE TABLE IF NOT EXISTS cs_users (
   email         TEXT NOT NULL,
   name          TEXT NOT NULL,
   role          TEXT NOT NULL,
+  team          TEXT,
   registered_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS cs_users_email ON cs_users (email)`;

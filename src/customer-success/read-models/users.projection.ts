@@ -1,13 +1,14 @@
 import type { RecordedEvent } from '@csmcp/event-store';
 import type { Projection, SqlExecutor } from '@csmcp/projections';
-import type { UserRegistered, UserRoleChanged } from '../../users/user.events';
+import type { UserRegistered, UserRoleChanged, UserTeamChanged } from '../../users/user.events';
 import { USERS_DDL } from './customer-success.tables';
 
 /** cs_users: who may own records (owner ids resolve to names and emails here). */
 export class UsersProjection implements Projection {
   readonly name = 'users';
-  readonly version = 1;
-  readonly handles: readonly string[] = ['UserRegistered', 'UserRoleChanged'];
+  /** 2: the team column. */
+  readonly version = 2;
+  readonly handles: readonly string[] = ['UserRegistered', 'UserRoleChanged', 'UserTeamChanged'];
 
   async setup(db: SqlExecutor): Promise<void> {
     await db.exec(USERS_DDL);
@@ -32,6 +33,11 @@ export class UsersProjection implements Projection {
       case 'UserRoleChanged': {
         const d = event.data as UserRoleChanged['data'];
         await db.run('UPDATE cs_users SET role = ? WHERE user_id = ?', [d.to, d.userId]);
+        return;
+      }
+      case 'UserTeamChanged': {
+        const d = event.data as UserTeamChanged['data'];
+        await db.run('UPDATE cs_users SET team = ? WHERE user_id = ?', [d.to, d.userId]);
         return;
       }
     }

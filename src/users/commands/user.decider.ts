@@ -3,7 +3,18 @@ import { DomainError } from '../../customer-success/shared/domain-error';
 import { commandNow, oneOf, requiredId, requiredText } from '../../customer-success/shared/validation';
 import { TEXT_LIMITS } from '../../customer-success/shared/values';
 import { requiredEmail } from '../../customer-success/companies/commands/reference-validation';
-import { USER_ROLES, type UserEvent, type UserRegistered, type UserRole, type UserRoleChanged } from '../user.events';
+import { sameTeam, teamName } from '../team';
+import {
+  USER_ROLES,
+  type TeamEvent,
+  type TeamMemberJoined,
+  type TeamMemberLeft,
+  type UserEvent,
+  type UserRegistered,
+  type UserRole,
+  type UserRoleChanged,
+  type UserTeamChanged,
+} from '../user.events';
 
 /**
  * Two small deciders: the user itself (stream user-<id>) and the reservation of its email address
@@ -14,18 +25,22 @@ import { USER_ROLES, type UserEvent, type UserRegistered, type UserRole, type Us
 export type RegisterUser = DomainCommand<'RegisterUser', { userId: string; email: string; name: string; role: UserRole }>;
 /** `role` as the admin gave it (checked here); the same role again changes nothing. */
 export type ChangeUserRole = DomainCommand<'ChangeUserRole', { userId: string; role: unknown }>;
-export type UserCommand = RegisterUser | ChangeUserRole;
+/** `team` as the admin gave it (checked here): a name, or null to leave the team; the same team again changes nothing. */
+export type ChangeUserTeam = DomainCommand<'ChangeUserTeam', { userId: string; team: unknown }>;
+export type UserCommand = RegisterUser | ChangeUserRole | ChangeUserTeam;
 
-export type UserState = { exists: false } | { exists: true; userId: string; email: string; role: UserRole };
+export type UserState = { exists: false } | { exists: true; userId: string; email: string; role: UserRole; team: string | null };
 
 export const initialUserState = (): UserState => ({ exists: false });
 
 export function evolveUser(state: UserState, event: UserEvent): UserState {
   switch (event.type) {
     case 'UserRegistered':
-      return { exists: true, userId: event.data.userId, email: event.data.email, role: event.data.role };
+      return { exists: true, userId: event.data.userId, email: event.data.email, role: event.data.role, team: null };
     case 'UserRoleChanged':
       return state.exists ? { ...state, role: event.data.to } : state;
+    case 'UserTeamChanged':
+      return state.exists ? { ...state, team: event.data.to } : state;
     default:
       return state;
   }
@@ -33,6 +48,7 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
 
 export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
   if (command.type === 'ChangeUserRole') return changeRole(command, state);
+  if (command.type === 'ChangeUserTeam') return changeTeam(command, state);
   const now = commandNow(command.metadata);
   const { data } = command;
   const userId = requiredId('userId', data.userId);
@@ -57,6 +73,16 @@ function changeRole(command: ChangeUserRole, state: UserState): UserRoleChanged[
   if (!state.exists) throw new DomainError('NOT_FOUND', `There is no user with id ${userId}; list the users to find their ids`, { field: 'user_id' });
   if (state.role === role) return [];
   return [{ type: 'UserRoleChanged', data: { userId, from: state.role, to: role, changedAt: now.iso } }];
+}
+
+function changeTeam(command: ChangeUserTeam, state: UserState): UserTeamChanged[] {
+  const now = commandNow(command.metadata);
+  const userId = requiredId('userId', command.data.userId);
+  const team = teamName('team', command.data.team);
+  if (!state.exists) throw new DomainError('NOT_FOUND', `There is no user with id ${userId}; list the users to find their ids`, { field: 'user_id' });
+  // One team however it is spelled: "north" for a member of "North" writes nothing.
+  if (sameTeam(state.team, team)) return [];
+  return [{ type: 'UserTeamChanged', data: { userId, from: state.team, to: team, changedAt: now.iso } }];
 }
 
 export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
@@ -89,4 +115,40 @@ export const emailReservationDecider: Decider<EmailReservationState, ReserveUser
   decide: decideEmailReservation,
   evolve: (state, event) => (event.type === 'UserEmailReserved' && state.reservedBy === null ? { reservedBy: event.data.userId } : state),
   initialState: () => ({ reservedBy: null }),
+};
+
+/**
+ * A team's member list (stream teamStream(name)), kept by the user's team changes: the change's
+ * handler appends the user's UserTeamChanged and these in one multi-stream append.
+ */
+export type JoinTeam = DomainCommand<'JoinTeam', { team: string; userId: string }>;
+export type LeaveTeam = DomainCommand<'LeaveTeam', { team: string; userId: string }>;
+export type TeamCommand = JoinTeam | LeaveTeam;
+export type TeamState = { readonly members: readonly string[] };
+
+export function decideTeam(command: TeamCommand, state: TeamState): TeamEvent[] {
+  const now = commandNow(command.metadata);
+  const userId = requiredId('userId', command.data.userId);
+  const team = teamName('team', command.data.team);
+  if (team === null) throw new DomainError('VALIDATION', 'team is required: the team to join or leave', { field: 'team' });
+  const member = state.members.includes(userId);
+  if (command.type === 'JoinTeam') return member ? [] : [{ type: 'TeamMemberJoined', data: { team, userId, joinedAt: now.iso } } satisfies TeamMemberJoined];
+  return member ? [{ type: 'TeamMemberLeft', data: { team, userId, leftAt: now.iso } } satisfies TeamMemberLeft] : [];
+}
+
+export function evolveTeam(state: TeamState, event: TeamEvent): TeamState {
+  switch (event.type) {
+    case 'TeamMemberJoined':
+      return state.members.includes(event.data.userId) ? state : { members: [...state.members, event.data.userId] };
+    case 'TeamMemberLeft':
+      return { members: state.members.filter((id) => id !== event.data.userId) };
+    default:
+      return state;
+  }
+}
+
+export const teamDecider: Decider<TeamState, TeamCommand, TeamEvent> = {
+  decide: decideTeam,
+  evolve: evolveTeam,
+  initialState: () => ({ members: [] }),
 };

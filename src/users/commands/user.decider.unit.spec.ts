@@ -1,11 +1,16 @@
 import { DeciderSpecification } from '@csmcp/testing';
 import { DomainError } from '../../customer-success/shared/domain-error';
-import type { UserRegistered, UserRoleChanged } from '../user.events';
+import { sameTeam, teamName, teamStream } from '../team';
+import type { TeamMemberJoined, TeamMemberLeft, UserRegistered, UserRoleChanged, UserTeamChanged } from '../user.events';
 import {
   emailReservationDecider,
+  teamDecider,
   userDecider,
   userEmailStream,
   type ChangeUserRole,
+  type ChangeUserTeam,
+  type JoinTeam,
+  type LeaveTeam,
   type RegisterUser,
   type ReserveUserEmail,
   type UserEmailReserved,
@@ -112,5 +117,87 @@ describe('email reservation decider', () => {
 
   it('names the reservation stream by the lower-cased email', () => {
     expect(userEmailStream(' Anna@Example.COM ')).toBe('user-email-anna@example.com');
+  });
+});
+
+describe('user decider: teams', () => {
+  const spec = DeciderSpecification.for(userDecider);
+  const registered: UserRegistered = {
+    type: 'UserRegistered',
+    data: { userId: 'u-anna', email: 'anna@example.com', name: 'Anna Berg', role: 'csm', registeredAt: now },
+  };
+  const setTeam = (team: unknown, userId = 'u-anna'): ChangeUserTeam => ({ type: 'ChangeUserTeam', data: { userId, team }, metadata: { now } });
+  const moved = (from: string | null, to: string | null): UserTeamChanged => ({ type: 'UserTeamChanged', data: { userId: 'u-anna', from, to, changedAt: now } });
+
+  it('puts a user in a team, the name trimmed and its inner spaces made one', () => {
+    spec.given([registered]).when(setTeam('  North   America ')).then([moved(null, 'North America')]);
+  });
+
+  it('moves a user to another team, naming both', () => {
+    spec.given([registered, moved(null, 'North')]).when(setTeam('South')).then([moved('North', 'South')]);
+  });
+
+  it('takes a user out of their team with null', () => {
+    spec.given([registered, moved(null, 'North')]).when(setTeam(null)).then([moved('North', null)]);
+  });
+
+  it('writes nothing for the team the user is in already, however it is spelled', () => {
+    spec.given([registered, moved(null, 'North')]).when(setTeam('north')).thenNothingHappened();
+    spec.given([registered, moved(null, 'North America')]).when(setTeam('NORTH  america')).thenNothingHappened();
+    spec.given([registered]).when(setTeam(null)).thenNothingHappened();
+  });
+
+  it.each([
+    ['', 'team must not be blank: give a team name, or none to leave the team'],
+    ['   ', 'team must not be blank: give a team name, or none to leave the team'],
+    ['x'.repeat(65), 'team must be at most 64 characters; got 65'],
+    ['North/East', 'team may contain only letters, digits, spaces, - and _; got "North/East"'],
+    ['Team\u0007', 'team may contain only letters, digits, spaces, - and _; got "Team\\u0007"'],
+    [42, 'team must be a team name or null (no team); got 42'],
+  ])('refuses the team %j, saying what is allowed', (team, message) => {
+    spec.given([registered]).when(setTeam(team)).thenThrows(DomainError, { code: 'VALIDATION', field: 'team', message });
+  });
+
+  it('accepts letters of any alphabet, digits, - and _ up to 64 characters', () => {
+    spec.given([registered]).when(setTeam('Nordic Øst-2_b')).then([moved(null, 'Nordic Øst-2_b')]);
+    spec.given([registered]).when(setTeam('x'.repeat(64))).then([moved(null, 'x'.repeat(64))]);
+  });
+
+  it('refuses a user that does not exist', () => {
+    spec
+      .given([])
+      .when(setTeam('North', 'u-nobody'))
+      .thenThrows(DomainError, { code: 'NOT_FOUND', field: 'user_id', message: 'There is no user with id u-nobody; list the users to find their ids' });
+  });
+});
+
+describe('team decider: a team stream lists its members', () => {
+  const spec = DeciderSpecification.for(teamDecider);
+  const join = (userId: string, team = 'North'): JoinTeam => ({ type: 'JoinTeam', data: { team, userId }, metadata: { now } });
+  const leave = (userId: string, team = 'North'): LeaveTeam => ({ type: 'LeaveTeam', data: { team, userId }, metadata: { now } });
+  const joined = (userId: string): TeamMemberJoined => ({ type: 'TeamMemberJoined', data: { team: 'North', userId, joinedAt: now } });
+  const left = (userId: string): TeamMemberLeft => ({ type: 'TeamMemberLeft', data: { team: 'North', userId, leftAt: now } });
+
+  it('adds a member once', () => {
+    spec.given([joined('u-anna')]).when(join('u-bob')).then([joined('u-bob')]);
+    spec.given([joined('u-anna')]).when(join('u-anna')).thenNothingHappened();
+  });
+
+  it('removes a member, and writes nothing for someone who is not one', () => {
+    spec.given([joined('u-anna'), joined('u-bob')]).when(leave('u-anna')).then([left('u-anna')]);
+    spec.given([joined('u-anna'), left('u-anna')]).when(leave('u-anna')).thenNothingHappened();
+  });
+
+  it('folds joins and leaves into the member list, in the order they joined', () => {
+    const state = [joined('u-anna'), joined('u-bob'), left('u-anna'), joined('u-cid'), joined('u-anna')].reduce(teamDecider.evolve, teamDecider.initialState());
+    expect(state.members).toEqual(['u-bob', 'u-cid', 'u-anna']);
+  });
+
+  it('names one stream per team, whatever the spelling', () => {
+    expect(teamStream(' North   America ')).toBe('team-north america');
+    expect(teamStream('NORTH AMERICA')).toBe(teamStream('north america'));
+    expect(sameTeam('North', 'north')).toBe(true);
+    expect(sameTeam('North', null)).toBe(false);
+    expect(teamName('team', undefined)).toBeNull();
   });
 });
