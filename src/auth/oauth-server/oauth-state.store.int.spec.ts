@@ -96,6 +96,35 @@ describe.each(['sqlite', 'postgres'] as const)('OAuthStateStore (%s)', (kind) =>
     expect(await store.find('RefreshToken', 'rt-3')).toBeUndefined();
   });
 
+  it("revokes what a grant issued but keeps a pending interaction that names it (an account switch's sign-in)", async () => {
+    // The browser's session holds g1 (the first user's grant for this client); a new authorization
+    // request with prompt=login names g1 in its interaction. Signing in as someone else logs the first
+    // user out, which revokes g1: the sign-in must still find its interaction to finish.
+    await store.upsert('Grant', 'g1', { accountId: 'ann', clientId: 'c1' }, 600);
+    await store.upsert('AuthorizationCode', 'code-1', { grantId: 'g1', clientId: 'c1' }, 60);
+    await store.upsert('RefreshToken', 'rt-1', { grantId: 'g1', clientId: 'c1' }, 600);
+    await store.upsert('AccessToken', 'at-1', { grantId: 'g1', clientId: 'c1' }, 60);
+    await store.upsert('Interaction', 'i-1', { uid: 'i-1', grantId: 'g1', params: { client_id: 'c1', prompt: 'login' } }, 600);
+    await store.upsert('Session', 's-1', { uid: 'u-1', accountId: 'ann', authorizations: { c1: { grantId: 'g1' } } }, 600);
+
+    await store.revokeGrant('g1');
+
+    for (const [model, id] of [['AuthorizationCode', 'code-1'], ['RefreshToken', 'rt-1'], ['AccessToken', 'at-1']]) expect(await store.find(model, id)).toBeUndefined();
+    expect(await store.grantRevoked('g1')).toBe(true);
+    expect(await store.find('Interaction', 'i-1')).toEqual({
+      payload: { uid: 'i-1', grantId: 'g1', params: { client_id: 'c1', prompt: 'login' } },
+      consumed: false,
+      consumedAt: null,
+    });
+    // The interaction saved again afterwards (oidc-provider drops the old session's uid from it) is found too.
+    await store.upsert('Interaction', 'i-1', { uid: 'i-1', grantId: 'g1', params: { client_id: 'c1', prompt: 'login' }, lastSubmission: { login: { accountId: 'bob' } } }, 600);
+    expect(await store.find('Interaction', 'i-1')).toMatchObject({ payload: { lastSubmission: { login: { accountId: 'bob' } } } });
+    expect(await store.findByUid('Session', 'u-1')).toBeDefined();
+    // A code issued under the revoked grant later is still refused.
+    await store.upsert('AuthorizationCode', 'code-2', { grantId: 'g1', clientId: 'c1' }, 60);
+    expect(await store.find('AuthorizationCode', 'code-2')).toBeUndefined();
+  });
+
   it('shows a revocation made by another instance', async () => {
     const other = OAuthStateStore.forConfig(config());
     try {

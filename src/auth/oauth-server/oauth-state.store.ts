@@ -80,6 +80,16 @@ function payloadField(db: ReadModelDatabase, field: 'clientId' | 'client_id_issu
   return db.dialect === 'postgres' ? `(payload::jsonb ->> '${field}')` : `json_extract(payload, '$.${field}')`;
 }
 
+/**
+ * The models a grant issues (oidc-provider's memory adapter calls them grantable): revoking the grant
+ * removes these. Other rows may name a grant too without being issued by it: an Interaction started
+ * while the browser's session held a grant for the client names that grant, and when another account
+ * signs in there (prompt=login) the provider revokes the old grant before resuming that very
+ * interaction, so it must survive the revocation.
+ */
+const ISSUED_BY_GRANT = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'] as const;
+const ISSUED_BY_GRANT_SQL = `model IN (${ISSUED_BY_GRANT.map((m) => `'${m}'`).join(', ')})`;
+
 /** What a grant revocation looks like to a resource server check; kept ≤ 1 s per process. */
 const REVOKED_CACHE_MS = 1_000;
 
@@ -148,7 +158,7 @@ export class OAuthStateStore {
     if (!row) return undefined;
     if (row.expires_at !== null && Number(row.expires_at) <= this.now()) return undefined;
     // A code or refresh token of a revoked grant is gone, even if its row was written after the revocation.
-    if (row.grant_id !== null && model !== 'Grant' && (await this.grantRevoked(row.grant_id, false))) return undefined;
+    if (row.grant_id !== null && (ISSUED_BY_GRANT as readonly string[]).includes(model) && (await this.grantRevoked(row.grant_id, false))) return undefined;
     const consumedAt = row.consumed_at === null ? null : Number(row.consumed_at);
     return { payload: JSON.parse(row.payload) as Record<string, unknown>, consumed: consumedAt !== null, consumedAt };
   }
@@ -176,12 +186,16 @@ export class OAuthStateStore {
     await db.run('DELETE FROM oauth_models WHERE model = ? AND id = ?', [model, id]);
   }
 
-  /** Every code, refresh token and grant of it goes, and the grant's JWT access tokens are refused from now on. */
+  /**
+   * Every code and refresh token the grant issued goes, and its JWT access tokens are refused from now
+   * on. A pending interaction that names the grant stays (see ISSUED_BY_GRANT); the Grant row itself
+   * goes through the provider's destroy.
+   */
   async revokeGrant(grantId: string): Promise<void> {
     const db = await this.database();
     await db.transaction(async (tx) => {
       await tx.run('INSERT INTO oauth_revoked_grants (grant_id, revoked_at) VALUES (?, ?) ON CONFLICT (grant_id) DO NOTHING', [grantId, this.now()]);
-      await tx.run('DELETE FROM oauth_models WHERE grant_id = ?', [grantId]);
+      await tx.run(`DELETE FROM oauth_models WHERE grant_id = ? AND ${ISSUED_BY_GRANT_SQL}`, [grantId]);
     });
     this.revokedCache.set(grantId, { revoked: true, until: Number.MAX_SAFE_INTEGER });
   }
