@@ -10,7 +10,7 @@ import { teamDecider, userDecider, type TeamCommand } from '../user.decider';
 import { ChangeUserTeamCommand, type ChangeUserTeamResult } from './change-user-team.command';
 
 /** Attempts when another writer changed the user or one of the two teams in between. */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 10;
 
 @CommandHandler(ChangeUserTeamCommand)
 export class ChangeUserTeamHandler implements ICommandHandler<ChangeUserTeamCommand, ChangeUserTeamResult> {
