@@ -1,7 +1,7 @@
 import { ConcurrencyError, type EventStore, type RecordedEvent } from '@csmcp/event-store';
 import type { SqlExecutor } from '@csmcp/projections';
 import { AuditLog, toEntry } from '../audit-log';
-import { AUDIT_STREAM, type AuditActor, type AuditEntry, type FieldChange, type ToolCallBody, type WrittenEvent } from '../domain/audit-entry';
+import { AUDIT_STREAM, type AuditActor, type AuditEntry, type FieldChange, type ToolCallBody, type WriteRevertedBody, type WrittenEvent } from '../domain/audit-entry';
 import { restoreFields, type RecordWrites } from './revert-plan';
 import { REVERT_TARGETS } from './revert-targets';
 
@@ -87,6 +87,8 @@ export class RevertService {
     const lastOwn = history.reduce((at, e, i) => (written.has(e.id) ? i : at), -1);
     if (lastOwn < 0) return refuse(`its events are not in ${stream}`);
     const later = history.slice(lastOwn + 1);
+    const undone = later.find((e) => revertsOneOf(e, group.seqs));
+    if (undone) return refuse(await this.describeEarlierRevert(undone, stream));
     if (later.length > 0) return refuse(`the ${target.entity} was changed since: ${describeChange(later[0])}; revert that first, or change it by hand`);
 
     const plan = restoreFields(target, group);
@@ -121,6 +123,28 @@ export class RevertService {
     }
   }
 
+  /**
+   * "Reverted already", naming that revert: its WriteReverted entry (found through the audit read
+   * model, which names the compensating events), who and why; without the read model, who and when.
+   */
+  private async describeEarlierRevert(event: RecordedEvent, stream: string): Promise<string> {
+    const { who, at } = whoAndWhen(event);
+    let earlier: { seq: number; reason: string } | undefined;
+    try {
+      const rows = await this.db.all<{ seq: number | string; body: string }>(
+        "SELECT a.seq, a.body FROM audit_log a JOIN audit_log_subjects s ON s.seq = a.seq WHERE s.entity_id = ? AND a.type = 'WriteReverted' ORDER BY a.seq",
+        [stream.slice(stream.indexOf('-') + 1)],
+      );
+      const row = rows.find((r) => (JSON.parse(r.body) as WriteRevertedBody).events.some((e) => e.id === event.id));
+      if (row) earlier = { seq: Number(row.seq), reason: (JSON.parse(row.body) as WriteRevertedBody).reason };
+    } catch {
+      // No audit read model here yet (a command line on a fresh store): who and when still say it.
+    }
+    return earlier
+      ? `it was reverted already, by audit entry ${earlier.seq} (${who} at ${at}: ${JSON.stringify(earlier.reason)})`
+      : `it was reverted already, by ${who} at ${at}`;
+  }
+
   private async entry(seq: number): Promise<AuditEntry> {
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RevertRefusedError(`seq must be an audit entry number (0 or more); got ${String(seq)}`);
     const [event] = await this.store.readStream(AUDIT_STREAM, { fromRevision: seq, maxCount: 1 });
@@ -139,8 +163,20 @@ function revertibleCall(entry: AuditEntry): ToolCallBody {
 }
 
 function describeChange(event: RecordedEvent): string {
+  const m = event.metadata as Record<string, unknown>;
+  const { who, at } = whoAndWhen(event);
+  const what = m.toolName === 'revert' ? 'a revert' : String(m.toolName ?? event.type);
+  return `${event.type} by ${who} (${what}) at ${at}`;
+}
+
+function whoAndWhen(event: RecordedEvent): { who: string; at: string } {
   const m = event.metadata as Record<string, unknown> & { actor?: { type?: string; id?: string; email?: string; name?: string } };
   const who = m.actor?.email ?? m.actor?.name ?? `${m.actor?.type ?? 'someone'} ${m.actor?.id ?? ''}`.trim();
-  const what = m.toolName === 'revert' ? 'a revert' : String(m.toolName ?? event.type);
-  return `${event.type} by ${who} (${what}) at ${String(m.occurredAt ?? m.recordedAt)}`;
+  return { who, at: String(m.occurredAt ?? m.recordedAt) };
+}
+
+/** A compensating event of an earlier revert of one of these entries (its metadata names them). */
+function revertsOneOf(event: RecordedEvent, seqs: readonly number[]): boolean {
+  const m = event.metadata as { toolName?: unknown; revertedSeqs?: unknown };
+  return m.toolName === 'revert' && Array.isArray(m.revertedSeqs) && m.revertedSeqs.some((s) => seqs.includes(Number(s)));
 }
