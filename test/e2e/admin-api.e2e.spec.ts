@@ -265,12 +265,12 @@ describe('admin API (csmcp serve, embedded store)', () => {
     it('creates a user with a password (who can then sign in), lists them, changes a role; each an event by the admin', async () => {
       const created = await asAda('POST', '/users', { email: 'Dora.Viewer@Example.com', name: 'Dora Viewer', role: 'viewer', password: 'a long enough passphrase' });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ user_id: expect.any(String), email: 'dora.viewer@example.com', name: 'Dora Viewer', role: 'viewer', password_set: true });
+      expect(created.body).toEqual({ user_id: expect.any(String), email: 'dora.viewer@example.com', name: 'Dora Viewer', role: 'viewer', team: null, password_set: true });
       const id: string = created.body.user_id;
 
       const listed = await asAda('GET', '/users');
       expect(listed.status).toBe(200);
-      expect(listed.body.items).toContainEqual({ user_id: id, email: 'dora.viewer@example.com', name: 'Dora Viewer', role: 'viewer', registered_at: expect.any(String), has_password: true });
+      expect(listed.body.items).toContainEqual({ user_id: id, email: 'dora.viewer@example.com', name: 'Dora Viewer', role: 'viewer', team: null, registered_at: expect.any(String), has_password: true });
       const emails = listed.body.items.map((u: { email: string }) => u.email);
       expect(emails).toEqual([...emails].sort());
       expect(listed.body.items.find((u: { email: string }) => u.email === BEN.email)).toMatchObject({ role: 'csm', has_password: false });
@@ -290,6 +290,34 @@ describe('admin API (csmcp serve, embedded store)', () => {
       const [password] = await eventsOf(store, `user-credentials-${id}`);
       expect(password.metadata).toEqual(byAda('POST /admin/api/users'));
       expect(JSON.stringify(password.data)).not.toContain('a long enough passphrase');
+    });
+
+    it("puts a user in a team and moves them (team in POST and PATCH, shown in the list); the teams' streams list their members", async () => {
+      const created = await asAda('POST', '/users', { email: 'erin@example.com', name: 'Erin', role: 'csm', team: ' North ' });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ user_id: expect.any(String), email: 'erin@example.com', name: 'Erin', role: 'csm', team: 'North', password_set: false });
+      const id: string = created.body.user_id;
+      const teamOf = async () => (await asAda('GET', '/users')).body.items.find((u: { user_id: string }) => u.user_id === id).team;
+      expect(await teamOf()).toBe('North');
+
+      expect((await asAda('PATCH', `/users/${id}`, { team: 'South' })).body).toEqual({ user_id: id, email: 'erin@example.com', team: 'South', previous_team: 'North', changed: true });
+      expect((await asAda('PATCH', `/users/${id}`, { team: 'SOUTH' })).body).toEqual({ user_id: id, email: 'erin@example.com', team: 'South', previous_team: 'South', changed: false });
+      expect(await teamOf()).toBe('South');
+      const both = await asAda('PATCH', `/users/${id}`, { role: 'viewer', team: null });
+      expect(both.body).toEqual({ user_id: id, email: 'erin@example.com', role: 'viewer', previous_role: 'csm', team: null, previous_team: 'South', changed: true });
+      expect(await teamOf()).toBeNull();
+
+      const events = await eventsOf(store, `user-${id}`);
+      expect(events.map((e) => [e.type, e.data.from ?? null, e.data.to ?? null])).toEqual([
+        ['UserRegistered', null, null],
+        ['UserTeamChanged', null, 'North'],
+        ['UserTeamChanged', 'North', 'South'],
+        ['UserRoleChanged', 'csm', 'viewer'],
+        ['UserTeamChanged', 'South', null],
+      ]);
+      for (const e of events.slice(2)) expect(e.metadata).toEqual(byAda('PATCH /admin/api/users/{user_id}'));
+      expect((await eventsOf(store, 'team-north')).map((e) => [e.type, e.data.userId])).toEqual([['TeamMemberJoined', id], ['TeamMemberLeft', id]]);
+      expect((await eventsOf(store, 'team-south')).map((e) => [e.type, e.data.userId])).toEqual([['TeamMemberJoined', id], ['TeamMemberLeft', id]]);
     });
 
     it("takes the admin scope away with the role: a demoted admin's token (issued with admin) gets 403", async () => {
@@ -593,10 +621,20 @@ describe('admin API (csmcp serve, embedded store)', () => {
         message: 'role must be one of admin, csm, viewer; got "owner"',
         details: { field: 'role' },
       }],
-      ['PATCH', '/users/{ben}', 'no role', { name: 'Benjamin' }, 400, {
+      ['PATCH', '/users/{ben}', 'a field it does not change', { name: 'Benjamin' }, 400, {
         code: 'UNKNOWN_FIELD',
-        message: '"name" is not a field of this request; the fields are role',
-        details: { field: 'name', allowed: ['role'] },
+        message: '"name" is not a field of this request; the fields are role, team',
+        details: { field: 'name', allowed: ['role', 'team'] },
+      }],
+      ['PATCH', '/users/{ben}', 'nothing to change', {}, 400, {
+        code: 'VALIDATION',
+        message: 'Give role (admin, csm or viewer), team (a team name, or null for none), or both',
+        details: { field: null, allowed: ['role', 'team'] },
+      }],
+      ['PATCH', '/users/{ben}', 'a team name with a slash', { team: 'North/East' }, 400, {
+        code: 'VALIDATION',
+        message: 'team may contain only letters, digits, spaces, - and _; got "North/East"',
+        details: { field: 'team' },
       }],
       ['PUT', '/write-policy', 'an unknown role', { roles: { owner: {} } }, 400, {
         code: 'INVALID_POLICY_CONFIG',
@@ -679,7 +717,7 @@ describe('admin API (csmcp serve, PostgreSQL)', () => {
     expect(user.status).toBe(201);
     // Listed at once: the list waits for the users read model to reach the write.
     const users = await call(server.url, token, 'GET', '/users?limit=1');
-    expect(users.body.items).toEqual([{ user_id: adminId, email: ADA.email, name: ADA.name, role: 'admin', registered_at: expect.any(String), has_password: false }]);
+    expect(users.body.items).toEqual([{ user_id: adminId, email: ADA.email, name: ADA.name, role: 'admin', team: null, registered_at: expect.any(String), has_password: false }]);
     const rest = await call(server.url, token, 'GET', `/users?limit=1&cursor=${users.body.next_cursor}`);
     expect(rest.body).toEqual({ items: [expect.objectContaining({ user_id: user.body.user_id, email: BEN.email })], next_cursor: null });
 
