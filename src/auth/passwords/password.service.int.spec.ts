@@ -27,6 +27,7 @@ describe('PasswordService', () => {
       email: 'anna@example.com',
       name: 'Anna Berg',
       role: 'csm',
+      team: null,
     });
   });
 
