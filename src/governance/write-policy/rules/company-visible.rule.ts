@@ -1,7 +1,7 @@
 import { isCompanyScoped, targetCompanyId } from '../target';
 import { refuse, type WritePolicyRule } from '../write-request';
 
-/** Personal-access callers write only to companies they may see (their own book of business). */
+/** Personal-access callers write only to companies they may see (their own and their team's book of business). */
 export const companyVisible: WritePolicyRule = async (request, { lookups }) => {
   if (request.caller.accessContext !== 'personal' || !isCompanyScoped(request)) return null;
   const companyId = await targetCompanyId(request, lookups);
@@ -10,6 +10,6 @@ export const companyVisible: WritePolicyRule = async (request, { lookups }) => {
   return refuse(
     'COMPANY_NOT_VISIBLE',
     `Company ${companyId ?? '(none given)'} is not visible to you: with personal access you may write only to companies you can see. ` +
-      'Choose a company from your own book of business (search_companies lists them)',
+      "Choose a company from your own or your team's book of business (search_companies lists them)",
   );
 };

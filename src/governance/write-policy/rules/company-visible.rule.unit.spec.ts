@@ -5,7 +5,7 @@ const notVisible = (companyId: string) => ({
   code: 'COMPANY_NOT_VISIBLE',
   message:
     `Company ${companyId} is not visible to you: with personal access you may write only to companies you can see. ` +
-    'Choose a company from your own book of business (search_companies lists them)',
+    "Choose a company from your own or your team's book of business (search_companies lists them)",
 });
 
 describe('rule company-visible (COMPANY_NOT_VISIBLE)', () => {
