@@ -74,7 +74,7 @@ export interface JwtAccessTokenVerifierOptions {
   readonly userClaim?: string;
   /** …holding an email address or a csmcp user id (default email). */
   readonly userMatch?: 'email' | 'user_id';
-  /** What the tokens may see (default personal: the user's own companies). */
+  /** What the tokens may see (default personal: the companies of the user and their team). */
   readonly accessContext?: 'personal' | 'shared';
   /**
    * true: the header must say typ at+jwt (RFC 9068), as the built-in authorization server's tokens do.
