@@ -7,19 +7,23 @@ import { AdminCreditsController } from './credits/admin-credits.controller';
 import { AdminAuthMiddleware } from './http/admin-auth.middleware';
 import { AdminNotFoundController } from './http/admin-not-found.controller';
 import { AdminIntegrationsController } from './integrations/admin-integrations.controller';
+import { AdminMeController } from './me/admin-me.controller';
 import { AdminOAuthClientsController } from './oauth-clients/admin-oauth-clients.controller';
 import { DynamicClientsService } from './oauth-clients/dynamic-clients.service';
+import { AdminRevertController } from './revert/admin-revert.controller';
+import { AdminToolsController } from './tools/admin-tools.controller';
 import { AdminUsageController } from './usage/admin-usage.controller';
 import { AdminUsersController } from './users/admin-users.controller';
 import { AdminWritePolicyController } from './write-policy/admin-write-policy.controller';
 
 /**
  * The admin HTTP API under /admin/api (docs/admin-api.md): integrations, users, the write policy,
- * dynamically registered OAuth clients, the audit log, credit usage and credits. Every request passes
+ * dynamically registered OAuth clients, the audit log and reverting LLM writes, credit usage and
+ * credits, the MCP tools with their prices, and the signed-in admin (me). Every request passes
  * AdminAuthMiddleware (a bearer token with the admin scope, of a user with the admin role); handlers
  * call the same services as the CLI.
  * IntegrationService, OAuthStateStore and BearerTokenVerifier come from the global AuthModule;
- * CreditsService and the audit log from the global AuditModule.
+ * CreditsService, RevertService and the audit log from the global AuditModule.
  */
 @Module({
   imports: [CustomerSuccessModule, UsersModule],
@@ -32,6 +36,9 @@ import { AdminWritePolicyController } from './write-policy/admin-write-policy.co
     AdminAuditController,
     AdminUsageController,
     AdminCreditsController,
+    AdminRevertController,
+    AdminMeController,
+    AdminToolsController,
     AdminNotFoundController,
   ],
   providers: [AdminAuthMiddleware, DynamicClientsService, AuditReadModel],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CS_TOOLS } from '../../src/mcp/tools';
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { callTool, connectStreamable, toolError } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpBook, type McpStore } from '../support/mcp-stack';
@@ -11,6 +12,9 @@ import { seedBook, sqliteStore, untilCaughtUp, type McpBook, type McpStore } fro
  * admin grants credits, lists the audit log by user, tool, entity and outcome, pages through it, opens
  * one entry, downloads the usage report as JSON and CSV, verifies the chain, sets limits and prices
  * (seen in GET /credits and in the CSM's get_credit_balance), and gets each bad input refused exactly.
+ * Then the admin reverts one of the CSM's writes (the record restored; a second revert refused, naming
+ * the first) and a whole MCP session (record by record: one put back, one refused with its reason),
+ * and reads who they are (GET /me) and the tools with their prices now (GET /tools).
  */
 
 interface Answer {
@@ -391,7 +395,181 @@ describe('admin API: audit log, usage and credits (csmcp serve, embedded store)'
     const res = await refusal(asAdmin('GET', '/audits'));
     expect(res.status).toBe(404);
     expect(res.error.details.endpoints).toEqual(
-      expect.arrayContaining(['GET /admin/api/audit', 'GET /admin/api/audit/{seq}', 'GET /admin/api/usage', 'GET /admin/api/credits', 'POST /admin/api/credits/grants', 'PUT /admin/api/credits/limits', 'PUT /admin/api/credits/prices']),
+      expect.arrayContaining([
+        'GET /admin/api/audit',
+        'GET /admin/api/audit/{seq}',
+        'GET /admin/api/usage',
+        'GET /admin/api/credits',
+        'POST /admin/api/credits/grants',
+        'PUT /admin/api/credits/limits',
+        'PUT /admin/api/credits/prices',
+        'POST /admin/api/audit/{seq}/revert',
+        'POST /admin/api/sessions/{session_id}/revert',
+        'GET /admin/api/tools',
+        'GET /admin/api/me',
+      ]),
     );
+  });
+
+  it('says who is signed in (GET /me): the admin of the token, its scopes and expiry', async () => {
+    const me = await ok(asAdmin('GET', '/me'));
+    const users = await ok(asAdmin('GET', '/users'));
+    const adminId = (users.items as Array<{ user_id: string; email: string }>).find((u) => u.email === book.admin.email)!.user_id;
+    expect(me).toEqual({
+      user_id: adminId,
+      email: book.admin.email,
+      name: book.admin.name,
+      role: 'admin',
+      scopes: ['cs:read', 'admin'],
+      token: { kind: 'personal_access_token', integration_id: null, integration_name: null, expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    });
+    // Issued for an hour a few minutes ago.
+    const left = Date.parse(me.token.expires_at) - Date.now();
+    expect(left > 0 && left <= 3_600_000).toBe(true);
+    expect(await refusal(api(book.ann.token, 'GET', '/me'))).toMatchObject({ status: 403, error: { code: 'forbidden' } });
+    expect(await refusal(asAdmin('GET', '/me?user=x'))).toMatchObject({ status: 400, error: { code: 'UNKNOWN_FIELD', details: { field: 'user' } } });
+  });
+
+  it('lists the MCP tools with their kind, scope and price now (GET /tools)', async () => {
+    const tools = await ok(asAdmin('GET', '/tools'));
+    expect(tools.next_cursor).toBeNull();
+    expect(tools.items.map((t: { name: string }) => t.name)).toEqual(CS_TOOLS.map((t) => t.name));
+    const byName = new Map((tools.items as Array<Record<string, unknown>>).map((t) => [t.name, t]));
+    // The prices set above: a read 2, get_cta 4 of its own; the defaults otherwise.
+    expect(byName.get('get_company')).toEqual({ name: 'get_company', title: expect.any(String), kind: 'read', scope: 'cs:read', read_only: true, price: 2, price_from: 'kind' });
+    expect(byName.get('get_cta')).toMatchObject({ kind: 'read', price: 4, price_from: 'tool' });
+    expect(byName.get('create_cta')).toMatchObject({ kind: 'write', scope: 'cs:write', read_only: false, price: 2, price_from: 'kind' });
+    expect(byName.get('analyze_accounts')).toMatchObject({ kind: 'analysis', price: 5 });
+    expect(byName.get('get_credit_balance')).toMatchObject({ price: 0, price_from: 'tool' });
+    expect(byName.get('query_audit_log')).toMatchObject({ scope: 'admin', price: 0 });
+    // A list like the others: pages with limit and cursor.
+    const first = await ok(asAdmin('GET', '/tools?limit=15'));
+    const rest = await ok(asAdmin('GET', `/tools?limit=15&cursor=${first.next_cursor}`));
+    expect([...first.items, ...rest.items]).toEqual(tools.items);
+    expect(rest.next_cursor).toBeNull();
+  });
+
+  describe('reverting LLM writes', () => {
+    let session: Awaited<ReturnType<typeof connectStreamable>>;
+    let renamedId: string;
+    let updateSeq: number;
+    let firstRevertSeq: number;
+    const seqOf = async (tool: string, sessionId: string) =>
+      ((await ok(asAdmin('GET', `/audit?tool=${tool}&session=${encodeURIComponent(sessionId)}&limit=1`))).items[0] as { seq: number }).seq;
+
+    beforeAll(async () => {
+      session = await connectStreamable(`${server.url}/mcp`, book.ann.token);
+    });
+    afterAll(async () => session?.close());
+
+    it('puts one write back (the record restored, the revert recorded as the admin) and refuses a second revert, naming the first', async () => {
+      const created = await mcp(session.client, 'create_cta', { company_id: book.annCompanies[1], name: 'Champion left', type: 'Risk', priority: 'High' });
+      renamedId = created.entity_id;
+      await mcp(session.client, 'update_cta', { cta_id: renamedId, name: 'Champion left (confirmed)', priority: 'Low' });
+      updateSeq = await seqOf('update_cta', session.transport.sessionId!);
+
+      const outcome = await ok(asAdmin('POST', `/audit/${updateSeq}/revert`, { reason: '  the LLM misread the call notes ' }));
+      expect(outcome).toEqual({
+        seqs: [updateSeq],
+        stream: `cta-${renamedId}`,
+        reverted: true,
+        revertSeq: expect.any(Number),
+        changes: expect.arrayContaining([
+          { field: 'name', from: 'Champion left (confirmed)', to: 'Champion left' },
+          { field: 'priority', from: 'Low', to: 'High' },
+        ]),
+      });
+      expect(outcome.changes).toHaveLength(2);
+      firstRevertSeq = outcome.revertSeq;
+      await untilCaughtUp(server.url);
+      expect(await mcp(ann.client, 'get_cta', { cta_id: renamedId })).toMatchObject({ name: 'Champion left', priority: 'High' });
+
+      const me = await ok(asAdmin('GET', '/me'));
+      expect(await ok(asAdmin('GET', `/audit/${firstRevertSeq}`))).toMatchObject({
+        seq: firstRevertSeq,
+        type: 'WriteReverted',
+        actor: { type: 'user', id: me.user_id, email: book.admin.email },
+        entry: { by: { type: 'user', id: me.user_id, email: book.admin.email }, revertedSeqs: [updateSeq], reason: 'the LLM misread the call notes', changes: outcome.changes },
+      });
+
+      const again = await refusal(asAdmin('POST', `/audit/${updateSeq}/revert`, { reason: 'once more' }));
+      expect(again).toEqual({ status: 409, error: { code: 'REVERT_REFUSED', message: expect.any(String) } });
+      expect(again.error.message).toMatch(
+        new RegExp(`^Entry ${updateSeq} \\(update_cta\\) was not reverted: it was reverted already, by audit entry ${firstRevertSeq} \\(${book.admin.email.replace(/\./g, '\\.')} at \\d{4}-[^ ]+: "the LLM misread the call notes"\\)$`),
+      );
+    });
+
+    it("reverts a whole MCP session record by record: what nobody changed since is put back, the rest refused with its reason", async () => {
+      const other = await connectStreamable(`${server.url}/mcp`, book.ann.token);
+      try {
+        const sessionId = other.transport.sessionId!;
+        // In this session: the first CTA's priority, the renamed one's name, and a new CTA.
+        await mcp(other.client, 'update_cta', { cta_id: ctaId, priority: 'Medium' });
+        await mcp(other.client, 'update_cta', { cta_id: renamedId, name: 'Champion left (session)' });
+        const created = await mcp(other.client, 'create_cta', { company_id: book.annCompanies[0], name: 'Made up risk', type: 'Risk' });
+        // Someone (ann in her first session) changes the first CTA afterwards: that record's revert is refused.
+        await mcp(ann.client, 'update_cta', { cta_id: ctaId, name: 'Usage dropped (ann)' });
+        const head = await ok(asAdmin('GET', '/audit/head'));
+
+        const answer = await ok(asAdmin('POST', `/sessions/${encodeURIComponent(sessionId)}/revert`, { reason: 'the session went wrong' }));
+        expect(answer).toEqual({
+          sessionId,
+          reverted: 2,
+          refused: 1,
+          outcomes: [
+            {
+              seqs: [expect.any(Number)],
+              stream: `cta-${ctaId}`,
+              reverted: false,
+              reason: expect.stringMatching(new RegExp(`^the CTA was changed since: CtaUpdated by ${book.ann.email.replace(/\./g, '\\.')} \\(update_cta\\) at \\d{4}-`)),
+            },
+            { seqs: [expect.any(Number)], stream: `cta-${renamedId}`, reverted: true, revertSeq: head.seq + 1, changes: [{ field: 'name', from: 'Champion left (session)', to: 'Champion left' }] },
+            {
+              seqs: [expect.any(Number)],
+              stream: `cta-${created.entity_id}`,
+              reverted: true,
+              revertSeq: head.seq + 2,
+              changes: expect.arrayContaining([{ field: 'status', from: 'New', to: 'ClosedInvalid' }]),
+            },
+          ],
+        });
+        // Only the two reverts were recorded.
+        expect(await ok(asAdmin('GET', '/audit/head'))).toMatchObject({ seq: head.seq + 2 });
+        await untilCaughtUp(server.url);
+        expect(await mcp(ann.client, 'get_cta', { cta_id: renamedId })).toMatchObject({ name: 'Champion left' });
+        expect(await mcp(ann.client, 'get_cta', { cta_id: created.entity_id })).toMatchObject({ status: 'ClosedInvalid' });
+        expect(await mcp(ann.client, 'get_cta', { cta_id: ctaId })).toMatchObject({ name: 'Usage dropped (ann)', priority: 'Medium' });
+        expect(await ok(asAdmin('GET', '/audit/verify'))).toMatchObject({ ok: true });
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('refuses what cannot be reverted, and bad requests, with the exact error; records nothing', async () => {
+      const head = await ok(asAdmin('GET', '/audit/head'));
+      const reason = { reason: 'x' };
+      const cases: Array<[string, unknown, number, Record<string, unknown>]> = [
+        ['/audit/1/revert', reason, 409, { code: 'REVERT_REFUSED', message: 'Entry 1 is a get_company call, which changed nothing: only writes can be reverted' }],
+        ['/audit/4/revert', reason, 409, { code: 'REVERT_REFUSED', message: 'Entry 4 is a refused create_cta: it wrote nothing to revert' }],
+        ['/audit/0/revert', reason, 409, { code: 'REVERT_REFUSED', message: 'Entry 0 is a CreditsGranted, not a tool call: only writes can be reverted' }],
+        ['/audit/99999/revert', reason, 404, { code: 'NOT_FOUND', message: `There is no audit entry 99999; the audit log holds entries 0 to ${head.seq}`, details: { field: 'seq' } }],
+        ['/audit/three/revert', reason, 400, { code: 'INVALID_QUERY', message: 'seq must be an audit entry\'s number: a whole number from 0; got "three"', details: { field: 'seq' } }],
+        ['/audit/3/revert', {}, 400, { code: 'INVALID_INPUT', message: 'reason is required: say why in 1 to 500 characters (it is kept in the audit log)', details: { field: 'reason' } }],
+        ['/audit/3/revert', { reason: '   ' }, 400, { code: 'INVALID_INPUT', message: 'reason is required: say why in 1 to 500 characters (it is kept in the audit log)', details: { field: 'reason' } }],
+        ['/audit/3/revert', { reason: 7 }, 400, { code: 'VALIDATION', message: 'reason must be a string; got number 7', details: { field: 'reason' } }],
+        ['/audit/3/revert', { reason: 'x', by: 'someone' }, 400, { code: 'UNKNOWN_FIELD', message: '"by" is not a field of this request; the fields are reason', details: { field: 'by', allowed: ['reason'] } }],
+        ['/sessions/no-such-session/revert', reason, 404, {
+          code: 'NOT_FOUND',
+          message: 'No audit entry names the MCP session "no-such-session"; an entry\'s session is in GET /admin/api/audit/{seq} (sessionId)',
+          details: { field: 'sessionId' },
+        }],
+      ];
+      for (const [path, body, status, error] of cases)
+        expect({ request: `POST ${path} ${JSON.stringify(body)}`, ...(await refusal(asAdmin('POST', path, body))) }).toEqual({ request: `POST ${path} ${JSON.stringify(body)}`, status, error });
+      // A CSM cannot revert, not even their own writes.
+      expect(await refusal(api(book.ann.token, 'POST', `/audit/${updateSeq}/revert`, reason))).toMatchObject({ status: 403, error: { code: 'forbidden' } });
+      expect(await refusal(api(book.ann.token, 'POST', `/sessions/${encodeURIComponent(ann.transport.sessionId!)}/revert`, reason))).toMatchObject({ status: 403, error: { code: 'forbidden' } });
+      expect(await ok(asAdmin('GET', '/audit/head'))).toEqual(head);
+    });
   });
 });

@@ -2,6 +2,7 @@ import { StoreUnavailableError } from '@csmcp/event-store';
 import { ProjectionTimeoutError } from '@csmcp/projections';
 import { CreditTargetNotFoundError } from '../../audit/credits/credit-targets';
 import { CreditInputError } from '../../audit/credits/credits.service';
+import { RevertRefusedError } from '../../audit/revert/revert.service';
 import { IntegrationError } from '../../auth/integrations/integration-error';
 import { PasswordRuleError } from '../../auth/passwords/password-hash';
 import { QueryError } from '../../customer-success/queries/shared/query-error';
@@ -56,6 +57,8 @@ export function adminErrorOf(error: unknown): { status: number; body: AdminError
   if (error instanceof CreditInputError) return answer(400, error.code, error.message, { field: error.field });
   if (error instanceof CreditTargetNotFoundError)
     return answer(404, error.code, `${error.message}; GET /admin/api/${error.scope === 'user' ? 'users' : 'integrations'} lists them`, { field: error.field });
+  // A write that cannot be undone as things stand (changed since, reverted already, not a write): nothing was changed.
+  if (error instanceof RevertRefusedError) return answer(409, error.code, error.message);
   if (error instanceof PasswordRuleError) return answer(400, 'VALIDATION', `password: ${error.message}`, { field: 'password' });
   if (error instanceof StoreUnavailableError || error instanceof ProjectionTimeoutError)
     return answer(503, 'TEMPORARILY_UNAVAILABLE', 'The store cannot answer right now; try again in a moment');

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { principalOf } from '../../auth/http/bearer-auth.middleware';
+import type { AuditActor } from '../../audit/domain/audit-entry';
 import type { Principal } from '../../auth/principal';
 import type { AdminContext } from '../../customer-success/companies/commands/admin-context';
 
@@ -22,4 +23,10 @@ export function adminContextOf(req: Request, call: string): AdminContext {
     toolName: `admin-api ${call}`,
     ...(typeof requestId === 'string' && requestId !== '' ? { correlationId: requestId } : {}),
   };
+}
+
+/** The admin, as the audit log records who did something (a grant, a limit, a revert). */
+export function auditActorOf(req: Request): AuditActor {
+  const admin = adminOf(req);
+  return { type: 'user', id: admin.userId, email: admin.email ?? null };
 }

@@ -27,6 +27,10 @@ export const ADMIN_ENDPOINTS = [
   'POST /admin/api/credits/grants',
   'PUT /admin/api/credits/limits',
   'PUT /admin/api/credits/prices',
+  'POST /admin/api/audit/{seq}/revert',
+  'POST /admin/api/sessions/{session_id}/revert',
+  'GET /admin/api/tools',
+  'GET /admin/api/me',
 ] as const;
 
 /** Anything else under /admin/api (registered last): 404 in the admin API's shape, with what exists. */
