@@ -1,5 +1,6 @@
 import {
   ConcurrencyError,
+  StoreUnavailableError,
   type AppendResult,
   type EventMetadataInput,
   type EventStore,
@@ -47,6 +48,8 @@ interface Job {
   /** Present for a write: its streams go into the same append as its entry. */
   readonly with?: readonly StreamAppendRequest[];
   readonly metadata?: EventMetadataInput;
+  /** Appended on its own: set after a batch it was in failed for a reason that names no job. */
+  solo?: boolean;
   resolve(value: JobResult): void;
   reject(error: unknown): void;
 }
@@ -57,8 +60,9 @@ const MAX_CONFLICTS = 50;
 /**
  * The audit log and credit ledger of this process: the tail of the `audit-log` stream (its head and
  * the folded ledger) and one queue of appends to it. The queue makes the appends of this process
- * never conflict with each other, and lets reads, refusals and admin entries that arrive together go
- * in one append (group commit); a write's entry goes alone, in one transaction with the write's events.
+ * never conflict with each other, and puts whatever arrives while an append is on its way to disk
+ * into the next one (group commit): reads, refusals, admin entries, and writes, each write's events
+ * in the same transaction as its entry.
  * Other processes (a second instance, the CLI) append too: a conflict on the log re-reads its tail
  * and tries again, re-checking every charge against the fresh balance, so no call is charged twice
  * and the balance is never overspent.
@@ -143,61 +147,86 @@ export class AuditLog {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length > 0) {
-        // A write goes alone; consecutive plain entries go together.
-        const batch: Job[] = [this.queue.shift()!];
-        if (!batch[0].with) {
-          let size = batch[0].bodies.length;
-          while (this.queue.length > 0 && !this.queue[0].with && size + this.queue[0].bodies.length <= MAX_BATCH) {
-            size += this.queue[0].bodies.length;
-            batch.push(this.queue.shift()!);
-          }
-        }
-        await this.commit(batch);
-      }
+      while (this.queue.length > 0) await this.commit(this.takeBatch());
     } finally {
       this.draining = false;
     }
   }
 
-  private async commit(batch: Job[]): Promise<void> {
+  /**
+   * Whatever is waiting, in order, as one append: writes and plain entries together (group commit:
+   * while one append is on its way to disk the next batch gathers), up to MAX_BATCH entries, and
+   * stopping before a write to a stream already in the batch (a stream appears once per append).
+   */
+  private takeBatch(): Job[] {
+    const batch: Job[] = [];
+    const streams = new Set<string>();
+    let size = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (batch.length > 0 && (next.solo || batch[0].solo || size + next.bodies.length > MAX_BATCH)) break;
+      if (next.with?.some((s) => streams.has(s.streamName))) break;
+      for (const s of next.with ?? []) streams.add(s.streamName);
+      size += next.bodies.length;
+      batch.push(this.queue.shift()!);
+    }
+    return batch;
+  }
+
+  private async commit(jobs: Job[]): Promise<void> {
+    let batch = jobs;
     try {
       await this.ledger();
-      for (let attempt = 1; ; attempt++) {
-        const write = batch[0].with ? batch[0] : null;
+      for (let attempt = 1; batch.length > 0; attempt++) {
         const planned = this.plan(batch);
-        if (write && planned.refusal) throw new CreditRefusalError(planned.refusal);
-        const auditEvents = planned.entries.map(toNewEvent);
+        // A write the credits cannot cover does nothing: refused alone, the others go on.
+        for (const { job, refusal } of planned.refusedWrites) job.reject(new CreditRefusalError(refusal));
+        batch = planned.jobs;
+        if (batch.length === 0) return;
+        const writes = batch.filter((job) => job.with);
+        const audit = { streamName: AUDIT_STREAM, events: planned.entries.map((e, i) => toNewEvent(e, planned.metadata[i])), expectedRevision: this.expectedRevision() };
         try {
-          if (write) {
-            const result = await this.store.appendToStreams(
-              [...write.with!.map((s) => ({ streamName: s.streamName, events: s.events, expectedRevision: s.expectedRevision })), {
-                streamName: AUDIT_STREAM,
-                events: auditEvents,
-                expectedRevision: this.state.head ? this.state.head.seq : 'no_stream',
-              }],
-              { metadata: write.metadata },
-            );
-            this.state = planned.state;
-            const streams = result.streams.slice(0, write.with!.length);
+          const result =
+            writes.length === 0
+              ? { streams: [{ streamName: AUDIT_STREAM, ...(await this.store.appendToStream(AUDIT_STREAM, audit.events, { expectedRevision: audit.expectedRevision })) }] }
+              : await this.store.appendToStreams([
+                  ...writes.flatMap((job) =>
+                    job.with!.map((s) => ({ streamName: s.streamName, events: s.events.map((e) => withMetadata(e, job.metadata)), expectedRevision: s.expectedRevision })),
+                  ),
+                  audit,
+                ]);
+          this.state = planned.state;
+          const byStream = new Map(result.streams.map((r) => [r.streamName, r]));
+          let at = 0;
+          for (const job of batch) {
+            const entries = planned.entries.slice(at, at + job.bodies.length);
+            at += job.bodies.length;
+            const streams = (job.with ?? []).map((s) => byStream.get(s.streamName)!);
             const last = streams[streams.length - 1];
-            write.resolve({ entries: planned.entries, appended: { nextExpectedRevision: last.nextExpectedRevision, position: last.position }, streams });
-          } else {
-            await this.store.appendToStream(AUDIT_STREAM, auditEvents, { expectedRevision: this.state.head ? this.state.head.seq : 'no_stream' });
-            this.state = planned.state;
-            let at = 0;
-            for (const job of batch) {
-              job.resolve({ entries: planned.entries.slice(at, at + job.bodies.length), appended: null, streams: [] });
-              at += job.bodies.length;
-            }
+            job.resolve({ entries, appended: last ? { nextExpectedRevision: last.nextExpectedRevision, position: last.position } : null, streams });
           }
           return;
         } catch (error) {
-          // Another process appended to the log: fold its entries and plan again on the fresh ledger.
           if (error instanceof ConcurrencyError && error.streamName === AUDIT_STREAM && attempt < MAX_CONFLICTS) {
+            // Another process appended to the log: fold its entries and plan again on the fresh ledger.
             await this.refresh();
             await new Promise((r) => setTimeout(r, Math.random() * 3 * attempt));
             continue;
+          }
+          const culprit = error instanceof ConcurrencyError ? batch.find((job) => job.with?.some((s) => s.streamName === error.streamName)) : undefined;
+          if (culprit) {
+            // One write's own stream moved (its caller decides again); nothing was appended, the others retry.
+            culprit.reject(error);
+            batch = batch.filter((job) => job !== culprit);
+            continue;
+          }
+          if (batch.length > 1 && !(error instanceof StoreUnavailableError)) {
+            // Which job the store refused is not known: each on its own, in order.
+            for (const job of [...batch].reverse()) {
+              job.solo = true;
+              this.queue.unshift(job);
+            }
+            return;
           }
           throw error;
         }
@@ -207,35 +236,66 @@ export class AuditLog {
     }
   }
 
-  /** Chains the batch's entries after the head, charging each call only if the ledger can still cover it. */
-  private plan(batch: Job[]): { entries: AuditEntry[]; state: LedgerState; refusal: CreditRefusal | null } {
+  private expectedRevision(): number | 'no_stream' {
+    return this.state.head ? this.state.head.seq : 'no_stream';
+  }
+
+  /**
+   * Chains the batch's entries after the head, charging each call only if the ledger can still cover
+   * it: a read that it cannot is recorded as refused; a write that it cannot leaves the batch.
+   */
+  private plan(batch: Job[]): {
+    jobs: Job[];
+    entries: AuditEntry[];
+    metadata: Array<EventMetadataInput | undefined>;
+    state: LedgerState;
+    refusedWrites: Array<{ job: Job; refusal: CreditRefusal }>;
+  } {
     // Folded into a copy: the batch may not be appended (a conflict, the store down).
     const state = cloneLedger(this.state);
-    let refusal: CreditRefusal | null = null;
+    const jobs: Job[] = [];
     const entries: AuditEntry[] = [];
+    const metadata: Array<EventMetadataInput | undefined> = [];
+    const refusedWrites: Array<{ job: Job; refusal: CreditRefusal }> = [];
     for (const job of batch) {
-      for (const original of job.bodies) {
-        let body = original;
-        if (body.type === 'ToolCallRecorded' && body.body.credits > 0) {
-          const call = body.body;
-          const refused = refuseCharge(state, { at: call.at, actor: call.actor, integrationId: call.integrationId, integrationName: call.integrationName, tool: call.tool, credits: call.credits });
-          if (refused) {
-            refusal ??= refused;
-            body = { type: 'ToolCallRecorded', body: { ...call, outcome: 'refused', code: refused.code, message: refused.message, credits: 0, events: [], changes: [] } };
-          }
+      if (job.with) {
+        const refusal = job.bodies.map((b) => refusalOf(state, b)).find((r) => r !== null);
+        if (refusal) {
+          refusedWrites.push({ job, refusal });
+          continue;
         }
+      }
+      jobs.push(job);
+      for (const original of job.bodies) {
+        const refused = refusalOf(state, original);
+        const body: AuditBody =
+          refused && original.type === 'ToolCallRecorded'
+            ? { type: 'ToolCallRecorded', body: { ...original.body, outcome: 'refused', code: refused.code, message: refused.message, credits: 0, events: [], changes: [] } }
+            : original;
         const [entry] = chain(state.head, [body]);
         evolveLedger(state, entry);
         entries.push(entry);
+        metadata.push(job.metadata);
       }
     }
-    return { entries, state, refusal };
+    return { jobs, entries, metadata, state, refusedWrites };
   }
 }
 
-function toNewEvent(entry: AuditEntry): NewEvent {
+function refusalOf(state: LedgerState, body: AuditBody): CreditRefusal | null {
+  if (body.type !== 'ToolCallRecorded' || body.body.credits <= 0) return null;
+  const call = body.body;
+  return refuseCharge(state, { at: call.at, actor: call.actor, integrationId: call.integrationId, integrationName: call.integrationName, tool: call.tool, credits: call.credits });
+}
+
+/** A write's metadata under each of its events' own (one append carries several writes, each its own). */
+function withMetadata(event: NewEvent, metadata: EventMetadataInput | undefined): NewEvent {
+  return metadata ? { ...event, metadata: { ...metadata, ...(event.metadata ?? {}) } } : event;
+}
+
+function toNewEvent(entry: AuditEntry, metadata: EventMetadataInput | undefined): NewEvent {
   const data: ChainedData = { body: entry.body, prevHash: entry.prevHash, hash: entry.hash };
-  return { type: entry.type, data: data as unknown as JsonObject };
+  return { type: entry.type, data: data as unknown as JsonObject, ...(metadata ? { metadata } : {}) };
 }
 
 /** An entry from a stored event. The data is whatever the store holds: verification decides whether to trust it. */

@@ -147,6 +147,28 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('audit trail and credits (%s)',
     expect((await verifyAuditLog(h.store, null)).ok).toBe(true);
   });
 
+  it('records concurrent writes to one CTA each once, none lost, when they share appends (group commit)', async () => {
+    await credits.grant(1_000, 'room for the concurrent updates', admin);
+    const created = await createCta(audited('create_cta').ctx);
+    const before = await headSeq();
+    const fields = ['name', 'reason', 'comments'] as const;
+    // Four writers on one CTA (each decides again on a conflict, up to five times), eight elsewhere.
+    const updates = Array.from({ length: 4 }, (_, i) =>
+      h.commands.execute(new UpdateCtaCommand({ cta_id: created.entityId, [fields[i % 3]]: `value ${i}` }, audited('update_cta').ctx)),
+    );
+    const others = Array.from({ length: 8 }, () => createCta(audited('create_cta').ctx));
+    await Promise.all([...updates, ...others]);
+    const entries = await entriesAfter(before);
+    expect(entries).toHaveLength(12);
+    expect(entries.every((e) => (e.body as ToolCallBody).outcome === 'ok' && (e.body as ToolCallBody).credits === 2)).toBe(true);
+    const history = await h.store.readStream(`cta-${created.entityId}`);
+    expect(history.filter((e) => e.type === 'CtaUpdated')).toHaveLength(4);
+    // Each entry names exactly the events its write appended.
+    const written = new Set(history.map((e) => e.id));
+    for (const e of entries.filter((x) => (x.body as ToolCallBody).tool === 'update_cta')) for (const ev of (e.body as ToolCallBody).events) expect(written.has(ev.id)).toBe(true);
+    expect((await verifyAuditLog(h.store, null)).ok).toBe(true);
+  });
+
   it('holds a monthly limit per user', async () => {
     await credits.grant(100, 'room for the limit test', admin);
     await credits.setLimit('user', 'u-bob', 2, 'trial user', admin);
