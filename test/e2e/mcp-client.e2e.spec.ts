@@ -35,6 +35,7 @@ const READ_TOOLS = [
   'list_timeline_activities',
   'get_scorecard',
   'analyze_accounts',
+  'get_credit_balance',
 ];
 const WRITE_TOOLS = [
   'create_cta',
@@ -137,6 +138,9 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       for (const tool of tools) {
         expect([tool.name, typeof tool.description, (tool.description ?? '').length > 40]).toEqual([tool.name, 'string', true]);
         expect(tool.inputSchema.type).toBe('object');
+        // The default price list: a read 1 credit, an analysis 5, a write 2, the balance free.
+        const price = tool.name === 'get_credit_balance' ? 'Cost: free (no credits).' : `Cost: ${WRITE_TOOLS.includes(tool.name) ? 2 : tool.name === 'analyze_accounts' ? 5 : 1} credit`;
+        expect([tool.name, tool.description]).toEqual([tool.name, expect.stringContaining(`\n\n${price}`)]);
         expect(tool.outputSchema).toMatchObject({ type: 'object', properties: expect.any(Object) });
         expect(tool.annotations).toEqual({
           title: expect.any(String),
@@ -148,7 +152,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       }
     }
 
-    it('gives a CSM with cs:read cs:write all 17 tools, each described with input and output schemas and annotations', async () => {
+    it('gives a CSM with cs:read cs:write all 18 tools (not the admin ones), each described with input and output schemas, annotations and its price', async () => {
       for (const path of PATHS) {
         const { client } = await track(connectStreamable(url(path), book.ann.token));
         const { tools } = await client.listTools();
@@ -156,7 +160,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
         checkListing(tools);
       }
       const legacy = await track(connectLegacySse(server.url, book.ann.token));
-      expect((await legacy.client.listTools()).tools).toHaveLength(17);
+      expect((await legacy.client.listTools()).tools).toHaveLength(18);
     });
 
     it('gives a cs:read token only the read tools', async () => {
@@ -193,6 +197,9 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
     it('reads the book, the account and its records', async () => {
       const found = await use('search_companies', { limit: 100 });
       expect((found.items as Array<{ company_id: string }>).map((c) => c.company_id).sort()).toEqual([...book.annCompanies].sort());
+
+      const balance = await use('get_credit_balance', {});
+      expect(balance).toMatchObject({ limited: false, balance: null, you: { used: expect.any(Number) } });
 
       const company = await use('get_company', { company_id: companyId });
       expect(company).toMatchObject({ company_id: companyId, owner_email: book.ann.email, contacts: expect.any(Array) });
@@ -246,7 +253,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       expect((timeline.items as Array<{ activity_id: string; subject: string }>).find((a) => a.activity_id === activityId)).toMatchObject({ subject: 'QBR prep call' });
     });
 
-    it('called all 17 tools, every answer valid against its output schema', () => {
+    it('called all 18 tools, every answer valid against its output schema', () => {
       expect([...called].sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
     });
 

@@ -74,7 +74,10 @@ export function createMcpServer(deps: McpServerDeps, session: McpSessionContext)
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const principal = principalFrom(extra);
     const config = await deps.policyConfig();
-    return { tools: visibleTools(principal, config).map((tool) => listing(tool, needsConfirmation(config, tool.name))) };
+    const prices = (await deps.audit.ledger()).prices;
+    return {
+      tools: visibleTools(principal, config).map((tool) => listing(tool, needsConfirmation(config, tool.name), priceOf(prices, tool.name, tool.kind))),
+    };
   });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -170,16 +173,23 @@ export function visibleTools(principal: Principal, config: PolicyConfig): ToolDe
   return CS_TOOLS.filter((tool) => (tool.kind === 'write' ? writes.has(tool.name) : hasScope(principal, tool.scope)));
 }
 
-function listing(tool: ToolDefinition, confirmation: boolean): Tool {
+function listing(tool: ToolDefinition, confirmation: boolean, price: number): Tool {
   const inputSchema = confirmation
     ? { ...tool.inputSchema, properties: { ...tool.inputSchema.properties, ...CONFIRMATION_TOKEN_PROPERTY } }
     : tool.inputSchema;
+  // The price in force now (csmcp credits prices), so an LLM can weigh a call before making it.
+  const cost =
+    price === 0
+      ? 'Cost: free (no credits).'
+      : `Cost: ${price} credit${price === 1 ? '' : 's'} per call; refused and failed calls${tool.kind === 'write' ? ' and idempotent retries' : ''} cost nothing (see get_credit_balance).`;
   return {
     name: tool.name,
     title: tool.title,
-    description: confirmation
-      ? `${tool.description}\n\nThis organisation asks users to confirm this change before it is written: the first call returns a preview and a confirmation_token (or the user is asked directly); repeat the call with the same arguments plus confirmation_token to write it.`
-      : tool.description,
+    description: `${tool.description}\n\n${cost}${
+      confirmation
+        ? '\n\nThis organisation asks users to confirm this change before it is written: the first call returns a preview and a confirmation_token (or the user is asked directly); repeat the call with the same arguments plus confirmation_token to write it.'
+        : ''
+    }`,
     inputSchema: inputSchema as Tool['inputSchema'],
     outputSchema: tool.outputSchema as Tool['outputSchema'],
     annotations: { ...tool.annotations, title: tool.title },
