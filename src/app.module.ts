@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AdminConsoleModule } from './admin-console/admin-console.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ConnectorsModule } from './connectors/connectors.module';
 import { OAuthServerModule } from './auth/oauth-server/oauth-server.module';
 import { AnalysisModule } from './customer-success/analysis/analysis.module';
 import { ReferenceDataModule } from './customer-success/companies/commands/reference-data.module';
@@ -39,6 +40,7 @@ export class AppModule {
         AnalysisModule,
         AuthModule.forRoot({ server: options.server }),
         UsersModule,
+        ConnectorsModule.forRoot({ server: options.server }),
         ...(options.server ? [OAuthServerModule, HealthModule, McpModule, AdminModule, AdminConsoleModule] : []),
       ],
     };

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { EventStoreError } from '@csmcp/event-store';
 import { ConfigError } from '../config/config';
 import { registerAudit } from './commands/audit.command';
+import { registerConnectors } from './commands/connectors.command';
 import { registerCredits } from './commands/credits.command';
 import { registerImport } from './commands/import.command';
 import { registerIntegrations } from './commands/integrations.command';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerTokens(program);
   registerIntegrations(program);
+  registerConnectors(program);
   registerOAuth(program);
   registerCredits(program);
   registerAudit(program);
