@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { CS_TOOLS } from '../../src/mcp/tools';
 import { browserSkipReason, launchChromium, type HeadlessBrowser } from '../support/browser';
 import { startServerProcess, type ServerProcess } from '../support/cli';
 import { callTool, connectStreamable, toolError } from '../support/mcp-clients';
@@ -13,7 +14,9 @@ import { pngFacts } from '../support/png';
  * the console's own OAuth flow (authorization code + PKCE, csmcp's sign-in page, no consent page for
  * the first-party console), an integration registered with a preset and its secret shown once, a
  * rotation, a refusal shown as the API's message, a credit grant, the audit log filtered and one
- * entry opened (old → new), the usage chart drawn and its CSV downloaded, users and the write policy;
+ * entry opened (old → new), the usage chart drawn and its CSV downloaded, a write reverted from its
+ * entry (reason, confirm, old → new; a second revert refused in the API's words) and a whole MCP
+ * session reverted, users and the write policy;
  * the access token refreshed before it expires; sign-out revokes; a CSM who signs in sees "Admins
  * only"; a pasted personal access token, the only way in with OAUTH_ISSUER. Every page is screenshotted into
  * test/e2e/__screenshots__/admin-console (gitignored; CI keeps it as an artifact) and the screenshot is
@@ -230,6 +233,18 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     await page.getByRole('button', { name: 'Grant', exact: true }).click();
     await page.getByText(/Granted 500 credits \(audit entry #\d+\); the balance is now 500\./).waitFor();
     await page.getByTestId('balance').filter({ hasText: /^500$/ }).waitFor();
+
+    // A tool's own price, chosen from csmcp's tools with their price now (GET /admin/api/tools).
+    const tool = page.locator('select[name="tool"]');
+    await tool.locator('option', { hasText: 'analyze_accounts (analysis, now 5)' }).waitFor({ state: 'attached' });
+    expect(await tool.locator('option').count()).toBe(CS_TOOLS.length + 1);
+    await tool.selectOption('analyze_accounts');
+    await page.getByLabel('Credits a call').fill('7');
+    await page.getByRole('button', { name: "Set the tool's price" }).click();
+    await page.getByText(/analyze_accounts costs 7 credits \(audit entry #\d+\)\./).waitFor();
+    await tool.locator('option', { hasText: 'analyze_accounts (analysis, now 7)' }).waitFor({ state: 'attached' });
+    await page.getByText('What every tool costs now').click();
+    expect(await page.getByTestId('tool-prices').locator('tr', { hasText: 'analyze_accounts' }).locator('td').allTextContents()).toEqual(['analyze_accounts', 'analysis', '7', 'its own price']);
     await screenshot('06-credits');
   });
 
@@ -237,6 +252,8 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     await page.getByRole('link', { name: 'Audit log' }).click();
     await heading().filter({ hasText: 'Audit log' }).waitFor();
     await page.locator('table.audit').waitFor();
+    // The tool filter suggests csmcp's tools (GET /admin/api/tools).
+    await page.waitForFunction((n) => [...document.querySelectorAll('#audit-tools option')].length === n, CS_TOOLS.length);
     await screenshot('07-audit-log');
 
     await page.getByLabel('User (email or id)').fill(book.ann.email);
@@ -312,6 +329,101 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     expect(lines.some((l) => l.includes('update_cta'))).toBe(true);
   });
 
+  it('reverts a write from its audit entry (reason, confirm, the outcome old → new), refuses a second revert with the API\'s reason, and reverts a whole session', async () => {
+    // ann's update_cta (priority Low → High), reached from the filtered list.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('User (email or id)').fill(book.ann.email);
+    await page.getByLabel('Tool').fill('update_cta');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/\/admin\/audit\?.*tool=update_cta/);
+    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody tr')].length === 1);
+    await page.locator('table.audit tbody tr').first().getByRole('link', { name: 'update_cta' }).click();
+    await heading().filter({ hasText: 'update_cta' }).waitFor();
+    const seq = Number(/\/admin\/audit\/(\d+)$/.exec(page.url())![1]);
+    await page.getByRole('button', { name: 'Revert this write' }).click();
+    await page.getByLabel('Reason (kept in the audit log)').fill('console e2e: the LLM raised the wrong CTA');
+    await page.getByRole('button', { name: 'Revert…' }).click();
+    // The confirm step says what will happen; nothing is written before it.
+    await page.getByText(`Revert entry #${seq} (update_cta)? This writes new events in your name`).waitFor();
+    await screenshot('12-revert-confirm');
+    await page.getByRole('button', { name: 'Confirm revert' }).click();
+    const done = page.locator('.revert [role="status"]', { hasText: 'Reverted: audit entry' });
+    await done.waitFor();
+    expect(await done.textContent()).toMatch(new RegExp(`^Reverted: audit entry #(\\d+) put back cta-${ctaId}\\.priority: High → Low$`));
+    const revertSeq = Number(/#(\d+)/.exec((await done.textContent())!)![1]);
+    await screenshot('13-reverted');
+    // Recorded as the signed-in admin, with the reason; the CTA is back to Low.
+    const entry = (await (await fetch(`${server.url}/admin/api/audit/${revertSeq}`, { headers: { Authorization: `Bearer ${await accessToken()}` } })).json()) as Record<string, any>;
+    expect(entry).toMatchObject({ type: 'WriteReverted', actor: { email: book.admin.email }, entry: { revertedSeqs: [seq], reason: 'console e2e: the LLM raised the wrong CTA' } });
+    await untilCaughtUp(server.url);
+    const ann = await connectStreamable(`${server.url}/mcp`, book.ann.token);
+    try {
+      expect((await callTool(ann.client, 'get_cta', { cta_id: ctaId })).structuredContent).toMatchObject({ priority: 'Low' });
+    } finally {
+      await ann.close();
+    }
+
+    // Again: refused, in the API's words (asked of the API too: a refusal records nothing).
+    await page.getByRole('button', { name: 'Revert this write' }).click();
+    await page.getByLabel('Reason (kept in the audit log)').fill('once more');
+    await page.getByRole('button', { name: 'Revert…' }).click();
+    await page.getByRole('button', { name: 'Confirm revert' }).click();
+    const refusal = page.locator('.revert').getByRole('alert');
+    await refusal.waitFor();
+    const api = await fetch(`${server.url}/admin/api/audit/${seq}/revert`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await accessToken()}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason: 'once more' }),
+    });
+    const body = (await api.json()) as { error: { code: string; message: string } };
+    expect({ status: api.status, code: body.error.code }).toEqual({ status: 409, code: 'REVERT_REFUSED' });
+    expect(body.error.message).toContain(`it was reverted already, by audit entry ${revertSeq}`);
+    expect(await refusal.textContent()).toBe(body.error.message);
+    // Back a step: the reason can be changed, nothing was written.
+    await page.getByRole('button', { name: 'Revert…' }).waitFor();
+    await screenshot('14-revert-refused');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // A whole session: ann creates a CTA and changes it in a new MCP session; its update entry offers the session.
+    const other = await connectStreamable(`${server.url}/mcp`, book.ann.token);
+    let sessionId: string;
+    let createdId: string;
+    try {
+      sessionId = other.transport.sessionId!;
+      const created = await callTool(other.client, 'create_cta', { company_id: book.annCompanies[1], name: 'Console e2e: made-up risk', type: 'Risk', priority: 'Low' });
+      createdId = (created.structuredContent as { entity_id: string }).entity_id;
+      expect((await callTool(other.client, 'update_cta', { cta_id: createdId, priority: 'Urgent' })).isError).toBeFalsy();
+    } finally {
+      await other.close();
+    }
+    // Found through the session filter.
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('table.audit').waitFor();
+    await page.getByLabel('MCP session').fill(sessionId);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/\/admin\/audit\?session=/);
+    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody tr')].length === 2);
+    await page.locator('table.audit tbody tr').first().getByRole('link', { name: 'update_cta' }).click();
+    await heading().filter({ hasText: 'update_cta' }).waitFor();
+    // The entry links to its session's entries.
+    await page.getByRole('link', { name: 'Every entry of this MCP session' }).click();
+    await page.waitForURL(new RegExp(`/admin/audit\\?session=${sessionId}$`));
+    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody tr')].length === 2);
+    await page.locator('table.audit tbody tr').first().getByRole('link', { name: 'update_cta' }).click();
+    await heading().filter({ hasText: 'update_cta' }).waitFor();
+    await page.getByRole('button', { name: 'Revert the whole session' }).click();
+    await page.getByLabel('Reason (kept in the audit log)').fill('console e2e: the whole session went wrong');
+    await page.getByRole('button', { name: 'Revert the session…' }).click();
+    await page.getByText(`Revert every write of MCP session ${sessionId}?`).waitFor();
+    await page.getByRole('button', { name: 'Confirm revert' }).click();
+    await page.getByText(`Session ${sessionId}: 1 record put back, 0 refused.`).waitFor();
+    const row = page.locator('table.revert-outcomes tbody tr');
+    expect(await row.count()).toBe(1);
+    expect(await row.locator('td').first().textContent()).toBe(`cta-${createdId}`);
+    expect(await row.locator('td').last().textContent()).toMatch(/^reverted by #\d+: .*status: New → ClosedInvalid/);
+    await screenshot('15-session-reverted');
+  });
+
   it('lists users with their roles and shows the write policy as a grid', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await heading().filter({ hasText: 'Users and roles' }).waitFor();
@@ -326,7 +438,7 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
     const refusal = page.getByRole('row', { name: new RegExp(book.admin.email) }).getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toBe('An admin cannot change their own role; ask another admin to do it');
-    await screenshot('12-users');
+    await screenshot('16-users');
 
     await page.getByRole('link', { name: 'Write policy' }).click();
     await heading().filter({ hasText: 'Write policy' }).waitFor();
@@ -339,7 +451,7 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
       confirmWrites: Record<string, boolean>;
     };
     expect(policy.confirmWrites).toEqual({ create_success_plan: true });
-    await screenshot('13-write-policy');
+    await screenshot('17-write-policy');
   });
 
   it('refreshes its access token before it expires (the refresh token rotates)', async () => {
@@ -379,7 +491,7 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
       `The admin API is for admins: ${book.ann.email} is a csm. An admin can change a role with PATCH /admin/api/users/{user_id} or csmcp users set-role`,
     );
     expect(await page.locator('nav').count()).toBe(0);
-    await screenshot('14-admins-only');
+    await screenshot('18-admins-only');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out.').waitFor();
   });
@@ -408,7 +520,7 @@ describeBrowser(`the admin console in headless Chromium (csmcp serve)${skipReaso
       await page.goto(`${external.url}/admin`);
       await page.getByText('This csmcp trusts an external authorization server').waitFor();
       expect(await page.getByRole('button', { name: 'Sign in', exact: true }).count()).toBe(0);
-      await screenshot('15-external-issuer-token');
+      await screenshot('19-external-issuer-token');
       await page.getByLabel('Personal access token with the admin scope').fill(pat);
       await page.getByRole('button', { name: 'Use this token' }).click();
       await page.locator('.who', { hasText: 'personal access token' }).waitFor();

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { AdminApi, ApiError, messageOf } from './api';
-import { Auth, subjectOf } from './auth';
+import { Auth } from './auth';
 import { AuditDetailPage, AuditPage } from './pages/audit';
 import { CreditsPage } from './pages/credits';
 import { IntegrationDetailPage, IntegrationsPage } from './pages/integrations';
@@ -26,9 +26,12 @@ const PAGES = [
   { path: '/usage', title: 'Usage' },
 ] as const;
 
-interface UserRow {
+/** GET /admin/api/me: the admin the token belongs to, as the API verified it. */
+interface Me {
   readonly user_id: string;
-  readonly email: string;
+  readonly email: string | null;
+  readonly name: string;
+  readonly token: { readonly kind: 'personal_access_token' | 'oauth_access_token' };
 }
 
 export function App(props: { settings: Settings }) {
@@ -40,11 +43,9 @@ export function App(props: { settings: Settings }) {
   /** Who is signed in, and whether they may use the console: the admin API answers that. */
   const check = async () => {
     try {
-      const users = await api.get<{ items: UserRow[] }>('/users', { limit: 200 });
-      const session = auth.session();
-      const sub = subjectOf(session);
-      const me = users.items.find((u) => u.user_id === sub);
-      setScreen({ kind: 'admin', who: me?.email ?? (session?.kind === 'token' ? 'personal access token' : 'an admin') });
+      const me = await api.get<Me>('/me');
+      const name = me.email ?? me.name;
+      setScreen({ kind: 'admin', who: me.token.kind === 'personal_access_token' ? `${name} (personal access token)` : name });
     } catch (error) {
       if (error instanceof ApiError && error.status === 403) setScreen({ kind: 'not-admin', message: error.message });
       else if (error instanceof ApiError && error.code === 'signed_out') return;

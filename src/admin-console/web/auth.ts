@@ -175,15 +175,3 @@ export class Auth {
     return this.metadata;
   }
 }
-
-/** The user id a built-in access token names (display only: the API checks the token). */
-export function subjectOf(session: Session | null): string | null {
-  if (session?.kind !== 'oauth') return null;
-  try {
-    const payload = session.accessToken.split('.')[1];
-    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
-    return typeof json.sub === 'string' ? json.sub : null;
-  } catch {
-    return null;
-  }
-}

@@ -2,6 +2,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { navigate } from '../router';
 import { ErrorNotice, Link, Loading, Pager, formatTime, nextCursorOf, show, useAction, useApi, useLoad, usePager } from '../ui';
+import { useTools } from '../tools';
 import type { Integration } from './integrations';
 
 interface Actor {
@@ -28,31 +29,8 @@ interface AuditRecord {
 }
 
 /** The filters, as the URL's query string and the API's parameters name them. */
-const FILTERS = ['user', 'integration', 'tool', 'entity', 'outcome', 'since', 'until'] as const;
+const FILTERS = ['user', 'integration', 'tool', 'entity', 'session', 'outcome', 'since', 'until'] as const;
 const OUTCOMES = ['ok', 'refused', 'failed'] as const;
-/** Suggestions for the tool filter (PRODUCT.md's tools); any name can be typed. */
-const TOOLS = [
-  'search_companies',
-  'get_company',
-  'get_account_summary',
-  'list_ctas',
-  'get_cta',
-  'list_success_plans',
-  'get_success_plan',
-  'list_timeline_activities',
-  'get_scorecard',
-  'analyze_accounts',
-  'get_credit_balance',
-  'create_cta',
-  'update_cta',
-  'create_cta_task',
-  'create_success_plan',
-  'update_success_plan',
-  'create_timeline_activity',
-  'update_timeline_activity',
-  'query_audit_log',
-  'get_credit_usage',
-];
 
 const TYPE_LABELS: Record<string, string> = {
   ToolCallRecorded: 'tool call',
@@ -95,11 +73,13 @@ export function AuditPage(props: { query: URLSearchParams }) {
   const list = useLoad(() => api.get<{ items: AuditRecord[]; nextCursor?: string | null }>('/audit', { ...filters, limit: 25, cursor: pager.cursor }), `${key}|${pager.cursor ?? ''}`);
   const integrations = useLoad(() => api.get<{ items: Integration[] }>('/integrations', { limit: 200 }), 'audit-integrations');
   const names = new Map((integrations.data?.items ?? []).map((i) => [i.client_id, i.name]));
+  // The tool filter offers csmcp's tools (any name can still be typed).
+  const tools = useTools();
   return (
     <>
       <h1>Audit log</h1>
       <p>Every MCP tool call and every credit change, newest first. Open an entry to see what it changed.</p>
-      <Filters initial={filters} integrations={integrations.data?.items ?? []} />
+      <Filters initial={filters} integrations={integrations.data?.items ?? []} tools={(tools.data?.items ?? []).map((t) => t.name)} />
       <Verify />
       <ErrorNotice error={list.error} />
       {list.loading && !list.data ? <Loading what="the audit log" /> : null}
@@ -149,7 +129,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
   );
 }
 
-function Filters(props: { initial: Record<string, string>; integrations: Integration[] }) {
+function Filters(props: { initial: Record<string, string>; integrations: Integration[]; tools: string[] }) {
   const [f, setF] = useState(props.initial);
   const set = (name: string) => (e: Event) => setF({ ...f, [name]: (e.target as HTMLInputElement).value });
   const apply = (values: Record<string, string>) => {
@@ -185,7 +165,7 @@ function Filters(props: { initial: Record<string, string>; integrations: Integra
           Tool
           <input name="tool" list="audit-tools" value={f.tool} onInput={set('tool')} />
           <datalist id="audit-tools">
-            {TOOLS.map((t) => (
+            {props.tools.map((t) => (
               <option key={t} value={t} />
             ))}
           </datalist>
@@ -193,6 +173,10 @@ function Filters(props: { initial: Record<string, string>; integrations: Integra
         <label>
           Record id
           <input name="entity" value={f.entity} onInput={set('entity')} />
+        </label>
+        <label>
+          MCP session
+          <input name="session" value={f.session} onInput={set('session')} />
         </label>
       </div>
       <div class="grid">
@@ -278,7 +262,7 @@ export function AuditDetailPage(props: { seq: string }) {
         </ul>
       </nav>
       <ErrorNotice error={one.error} />
-      {one.data ? <AuditDetail record={one.data} /> : one.error ? null : <Loading what="the entry" />}
+      {one.data ? <AuditDetail key={one.data.seq} record={one.data} /> : one.error ? null : <Loading what="the entry" />}
       <p>
         <button type="button" class="outline secondary" onClick={() => history.back()}>
           Back
@@ -331,6 +315,24 @@ function AuditDetail(props: { record: AuditRecord }) {
             </Fragment>
           ))}
       </dl>
+      {typeof e.sessionId === 'string' && e.sessionId !== '' ? (
+        <p>
+          <Link to={`/audit?session=${encodeURIComponent(e.sessionId)}`}>Every entry of this MCP session</Link>
+        </p>
+      ) : null}
+      {r.type === 'WriteReverted' && Array.isArray(e.revertedSeqs) ? (
+        <p>
+          Undid{' '}
+          {(e.revertedSeqs as number[]).map((seq, i) => (
+            <Fragment key={seq}>
+              {i ? ', ' : ''}
+              <Link to={`/audit/${seq}`}>entry #{seq}</Link>
+            </Fragment>
+          ))}
+          .
+        </p>
+      ) : null}
+      {revertible(r) ? <Revert record={r} /> : null}
       <section aria-labelledby="changes-title">
         <h2 id="changes-title">Changes</h2>
         {changes.length ? (
@@ -400,5 +402,178 @@ function AuditDetail(props: { record: AuditRecord }) {
         </dl>
       </details>
     </>
+  );
+}
+
+/** What POST …/revert answers for one record (RevertService's outcome). */
+interface RevertOutcome {
+  readonly seqs: number[];
+  readonly stream: string;
+  readonly reverted: boolean;
+  readonly revertSeq?: number;
+  readonly changes?: Change[];
+  readonly reason?: string;
+}
+
+interface SessionRevert {
+  readonly sessionId: string;
+  readonly reverted: number;
+  readonly refused: number;
+  readonly outcomes: RevertOutcome[];
+}
+
+/** A successful write that wrote something: the only kind of entry a revert can undo. */
+function revertible(r: AuditRecord): boolean {
+  const e = r.entry;
+  return r.type === 'ToolCallRecorded' && e.kind === 'write' && e.outcome === 'ok' && !e.replayed && Array.isArray(e.events) && e.events.length > 0;
+}
+
+/**
+ * "Revert this write" (and, for a write made in an MCP session, "Revert the whole session"): a reason,
+ * then a confirm step that says what will happen, then the API's outcome: the revert's entry and each
+ * field put back, or the refusal as the API words it (changed since, reverted already…).
+ */
+function Revert(props: { record: AuditRecord }) {
+  const api = useApi();
+  const r = props.record;
+  const sessionId = typeof r.entry.sessionId === 'string' && r.entry.sessionId !== '' ? r.entry.sessionId : null;
+  const [scope, setScope] = useState<'entry' | 'session' | null>(null);
+  const [reason, setReason] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<{ scope: 'entry'; outcome: RevertOutcome } | { scope: 'session'; answer: SessionRevert } | null>(null);
+  const revert = useAction(async (what: 'entry' | 'session', why: string) => {
+    if (what === 'entry') return { scope: 'entry' as const, outcome: await api.post<RevertOutcome>(`/audit/${r.seq}/revert`, { reason: why }) };
+    return { scope: 'session' as const, answer: await api.post<SessionRevert>(`/sessions/${encodeURIComponent(sessionId!)}/revert`, { reason: why }) };
+  });
+  const start = (what: 'entry' | 'session') => {
+    setScope(what);
+    setConfirming(false);
+    setDone(null);
+    revert.setError(null);
+  };
+  const cancel = () => {
+    setScope(null);
+    setConfirming(false);
+  };
+  const what = scope === 'session' ? `every write of MCP session ${sessionId}` : `entry #${r.seq} (${show(r.entry.tool)})`;
+  return (
+    <section aria-labelledby="revert-title" class="revert">
+      <h2 id="revert-title">Revert</h2>
+      <p>
+        Undo with compensating events: changed fields go back to their values before, a created CTA is closed as invalid, a created success plan
+        cancelled. Nothing is deleted, and a record someone changed since is left alone.
+      </p>
+      {scope === null ? (
+        <div class="buttons">
+          <button type="button" class="secondary" onClick={() => start('entry')}>
+            Revert this write
+          </button>
+          {sessionId ? (
+            <button type="button" class="outline secondary" onClick={() => start('session')}>
+              Revert the whole session
+            </button>
+          ) : null}
+        </div>
+      ) : (
+        <form
+          aria-label={scope === 'session' ? 'Revert the whole session' : 'Revert this write'}
+          onSubmit={async (event) => {
+            event.preventDefault();
+            if (!confirming) return setConfirming(true);
+            const result = await revert.go(scope, reason);
+            // Refused: the reason stays on screen, and the form goes back a step (nothing was written).
+            setConfirming(false);
+            if (result) {
+              setDone(result);
+              setScope(null);
+              setReason('');
+            }
+          }}
+        >
+          <label>
+            Reason (kept in the audit log)
+            <input name="revert_reason" required maxLength={500} value={reason} disabled={confirming} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          </label>
+          {confirming ? (
+            <p class="notice" role="status">
+              Revert {what}? This writes new events in your name and cannot itself be undone here.
+            </p>
+          ) : null}
+          <ErrorNotice error={revert.error} />
+          <div class="buttons">
+            <button type="submit" aria-busy={revert.busy} disabled={revert.busy}>
+              {confirming ? 'Confirm revert' : scope === 'session' ? 'Revert the session…' : 'Revert…'}
+            </button>
+            <button type="button" class="outline secondary" onClick={cancel}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+      {done?.scope === 'entry' ? <RevertedOne outcome={done.outcome} /> : null}
+      {done?.scope === 'session' ? <RevertedSession answer={done.answer} /> : null}
+    </section>
+  );
+}
+
+function changeText(c: Change): string {
+  return `${c.field}: ${show(c.from)} → ${show(c.to)}`;
+}
+
+function RevertedOne(props: { outcome: RevertOutcome }) {
+  const o = props.outcome;
+  return (
+    <div class="notice success" role="status">
+      Reverted: audit entry <Link to={`/audit/${o.revertSeq}`}>#{o.revertSeq}</Link> put back {o.stream}.
+      <ul>
+        {(o.changes ?? []).map((c) => (
+          <li key={c.field}>{changeText(c)}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function RevertedSession(props: { answer: SessionRevert }) {
+  const a = props.answer;
+  return (
+    <div role="status">
+      <p class={a.refused ? 'notice error' : 'notice success'}>
+        Session {a.sessionId}: {a.reverted} record{a.reverted === 1 ? '' : 's'} put back, {a.refused} refused.
+      </p>
+      <table class="striped revert-outcomes">
+        <thead>
+          <tr>
+            <th scope="col">Record</th>
+            <th scope="col">Entries</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {a.outcomes.map((o) => (
+            <tr key={o.stream}>
+              <td>{o.stream}</td>
+              <td>
+                {o.seqs.map((seq, i) => (
+                  <Fragment key={seq}>
+                    {i ? ', ' : ''}
+                    <Link to={`/audit/${seq}`}>#{seq}</Link>
+                  </Fragment>
+                ))}
+              </td>
+              <td>
+                {o.reverted ? (
+                  <>
+                    reverted by <Link to={`/audit/${o.revertSeq}`}>#{o.revertSeq}</Link>: {(o.changes ?? []).map(changeText).join('; ')}
+                  </>
+                ) : (
+                  <>refused: {o.reason}</>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { useTools } from '../tools';
 import { ErrorNotice, Link, Loading, Success, useAction, useApi, useLoad } from '../ui';
 
 interface LimitView {
@@ -204,6 +205,8 @@ function Prices(props: { credits: Credits; onDone(message: string): void }) {
   const [kinds, setKinds] = useState<Record<string, string>>(Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, String(v)])));
   const [tool, setTool] = useState('');
   const [toolPrice, setToolPrice] = useState('');
+  // The tools with their price now: loaded again whenever the prices change.
+  const tools = useTools(`tools|${JSON.stringify(props.credits.prices)}`);
   const save = useAction((body: Record<string, unknown>) => api.put<{ seq: number }>('/credits/prices', body));
   const submit = async (body: Record<string, unknown>, message: string) => {
     const result = await save.go(body);
@@ -271,7 +274,14 @@ function Prices(props: { credits: Credits; onDone(message: string): void }) {
         <div class="grid">
           <label>
             Tool
-            <input name="tool" required value={tool} onInput={(e) => setTool((e.target as HTMLInputElement).value)} placeholder="analyze_accounts" />
+            <select name="tool" required value={tool} onChange={(e) => setTool((e.target as HTMLSelectElement).value)}>
+              <option value="">choose a tool</option>
+              {(tools.data?.items ?? []).map((t) => (
+                <option key={t.name} value={t.name}>
+                  {t.name} ({t.kind}, now {t.price})
+                </option>
+              ))}
+            </select>
           </label>
           <label>
             Credits a call
@@ -283,6 +293,34 @@ function Prices(props: { credits: Credits; onDone(message: string): void }) {
         </button>
       </form>
       <ErrorNotice error={save.error} />
+      <ErrorNotice error={tools.error} title="The tools could not be listed" />
+      {tools.data ? (
+        <details>
+          <summary>What every tool costs now</summary>
+          <table class="striped" data-testid="tool-prices">
+            <thead>
+              <tr>
+                <th scope="col">Tool</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Credits a call</th>
+                <th scope="col">Price from</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tools.data.items.map((t) => (
+                <tr key={t.name}>
+                  <td>
+                    <code>{t.name}</code>
+                  </td>
+                  <td>{t.kind}</td>
+                  <td>{t.price}</td>
+                  <td>{t.price_from === 'tool' ? 'its own price' : `the ${t.kind} price`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      ) : null}
     </section>
   );
 }
