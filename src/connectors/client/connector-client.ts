@@ -240,9 +240,9 @@ class GrantSession {
         };
         let res = await send();
         while (res.status === 401 || isInsufficientScope(res)) {
-          const retry = res.status === 401 ? await this.onUnauthorized(res) : await this.onInsufficientScope(res);
           await res.body?.cancel().catch(() => undefined);
-          if (!retry) break;
+          if (res.status === 401) await this.onUnauthorized(res);
+          else await this.onInsufficientScope(res);
           res = await send();
         }
         return res;
@@ -268,14 +268,14 @@ class GrantSession {
     }
   }
 
-  /** Whether to send the request again. */
-  private async onUnauthorized(res: Response): Promise<boolean> {
+  /** Returns when the request may be sent again; throws when it may not. */
+  private async onUnauthorized(res: Response): Promise<void> {
     const hints = hintsOf(res);
     if (this.sentToken && !this.refreshed) {
       this.refreshed = true;
       try {
         await this.authorizations.refresh(this.connector, this.subject, this.sentVersion, hints);
-        return true;
+        return;
       } catch (error) {
         if (!this.onAuthorizationRequired || !(error instanceof ConnectorError) || error.category !== 'AUTHORIZATION') throw error;
       }
@@ -283,7 +283,7 @@ class GrantSession {
     if (this.onAuthorizationRequired && this.authorizationsAsked < MAX_AUTHORIZATIONS_PER_SESSION) {
       this.authorizationsAsked++;
       await this.onAuthorizationRequired({ connector: this.connector, subject: this.subject, reason: 'unauthorized', hints });
-      return true;
+      return;
     }
     const how = `csmcp connectors authorize ${this.connector.name}${this.subject.kind === 'user' ? ` --user ${this.subject.email}` : ''}`;
     const problem = 'the server refused the access token even after a refresh (401): the grant was probably revoked';
@@ -291,16 +291,16 @@ class GrantSession {
     throw new ConnectorError('NEEDS_REAUTHORIZATION', `connector ${this.connector.name} needs re-authorisation for ${describeSubject(this.subject)}: ${problem}; authorise it again with ${how}`);
   }
 
-  private async onInsufficientScope(res: Response): Promise<boolean> {
+  private async onInsufficientScope(res: Response): Promise<void> {
     const hints = hintsOf(res);
     const challenge = res.headers.get('www-authenticate');
     if (this.onAuthorizationRequired && challenge !== this.lastScopeChallenge && this.authorizationsAsked < MAX_AUTHORIZATIONS_PER_SESSION) {
       this.lastScopeChallenge = challenge;
       this.authorizationsAsked++;
       await this.onAuthorizationRequired({ connector: this.connector, subject: this.subject, reason: 'insufficient_scope', hints });
-      return true;
+      return;
     }
-    if (this.onAuthorizationRequired) return false; // the same challenge again: the server's 403 goes to the caller
+    // Without a way to authorise here, or the same challenge again after authorising for it: stop.
     const scope = hints.scope ? `"${hints.scope}"` : 'more scope';
     throw new ConnectorError(
       'INSUFFICIENT_SCOPE',
