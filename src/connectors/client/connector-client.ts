@@ -257,7 +257,8 @@ class GrantSession {
     this.sentVersion = await this.authorizations.grantVersion(this.connector, this.subject);
     this.sentToken = false;
     try {
-      const token = await this.authorizations.accessToken(this.connector, this.subject);
+      const { token, refreshed } = await this.authorizations.accessToken(this.connector, this.subject);
+      if (refreshed) this.refreshed = true;
       this.sentToken = token !== null;
       return token;
     } catch (error) {

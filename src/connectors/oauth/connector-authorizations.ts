@@ -132,27 +132,30 @@ export class ConnectorAuthorizations {
 
   /**
    * The access token a call on this subject's behalf sends (null: the connector needs none), refreshed
-   * first when it expires within a minute. A grant that no longer works is a ConnectorError saying
-   * how to authorise again, never an exception of the SDK.
+   * first when it expires within a minute (`refreshed` says so). A grant that no longer works is a
+   * ConnectorError saying how to authorise again, never an exception of the SDK.
    */
-  async accessToken(connector: Connector, subject: GrantSubject): Promise<string | null> {
-    if (!usesOAuth(connector)) return null;
+  async accessToken(connector: Connector, subject: GrantSubject): Promise<{ token: string | null; refreshed: boolean }> {
+    if (!usesOAuth(connector)) return { token: null, refreshed: false };
     let grant = await this.state.grant(connector.id, subjectKey(subject));
+    let refreshed = false;
     const expiring = (g: GrantRecord | null) => g?.expiresAt != null && g.expiresAt - this.now() < REFRESH_BEFORE_EXPIRY_MS;
     if (connector.grant === 'client_credentials') {
       if (!grant?.tokens || expiring(grant)) {
         await this.refresh(connector, subject, grant?.version ?? 0);
         grant = await this.state.grant(connector.id, subjectKey(subject));
+        refreshed = true;
       }
     } else {
       this.checkUsable(connector, subject, grant);
       if (expiring(grant) && typeof grant!.tokens!.refresh_token === 'string') {
         await this.refresh(connector, subject, grant!.version);
         grant = await this.state.grant(connector.id, subjectKey(subject));
+        refreshed = true;
       }
     }
     this.checkUsable(connector, subject, grant);
-    return String(grant!.tokens!.access_token);
+    return { token: String(grant!.tokens!.access_token), refreshed };
   }
 
   /** The grant's version now (what a refresh must move past). */
@@ -275,7 +278,7 @@ export class ConnectorAuthorizations {
       identity: this.identity,
       mode,
       clientSecret: await this.registry.clientSecret(connector),
-      now: this.now,
+      now: () => this.now(),
     });
   }
 
