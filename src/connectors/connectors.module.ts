@@ -1,7 +1,11 @@
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { EventStore } from '@csmcp/event-store';
 import type { AppConfig } from '../config/config';
+import type { AuditLog } from '../audit/audit-log';
+import { AUDIT_LOG } from '../audit/audit.tokens';
 import { APP_CONFIG, EVENT_STORE } from '../infrastructure/tokens';
+import { BriefRunner } from './briefs/brief-runner';
+import { BriefSources } from './briefs/brief-sources';
 import { ConnectorClient } from './client/connector-client';
 import { createConnectors, type Connectors } from './connectors';
 import { ConnectorOAuthController } from './http/connector-oauth.controller';
@@ -22,6 +26,13 @@ const providers: Provider[] = [
   { provide: ConnectorRegistry, inject: [CONNECTORS], useFactory: (c: Connectors) => c.registry },
   { provide: ConnectorAuthorizations, inject: [CONNECTORS], useFactory: (c: Connectors) => c.authorizations },
   { provide: ConnectorClient, inject: [CONNECTORS], useFactory: (c: Connectors) => c.client },
+  // Brief sources (get_account_brief): the mapping in the event log, the calls audited and charged.
+  { provide: BriefSources, inject: [EVENT_STORE, CONNECTORS], useFactory: (store: EventStore, c: Connectors) => new BriefSources(store, c.registry) },
+  {
+    provide: BriefRunner,
+    inject: [BriefSources, CONNECTORS, AUDIT_LOG],
+    useFactory: (sources: BriefSources, c: Connectors, audit: AuditLog) => new BriefRunner(sources, c.registry, c.client, audit),
+  },
 ];
 
 /**
@@ -35,7 +46,7 @@ export class ConnectorsModule {
       module: ConnectorsModule,
       controllers: options.server ? [ConnectorOAuthController] : [],
       providers,
-      exports: [ConnectorRegistry, ConnectorAuthorizations, ConnectorClient, ConnectorStateStore],
+      exports: [ConnectorRegistry, ConnectorAuthorizations, ConnectorClient, ConnectorStateStore, BriefSources, BriefRunner],
     };
   }
 }

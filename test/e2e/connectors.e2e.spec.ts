@@ -305,4 +305,26 @@ describe('outbound connectors (csmcp as an MCP client)', () => {
       raw.close();
     }
   });
+
+  it('updates without losing the authorizations, re-encrypts under a new key, and removes', async () => {
+    const updated = await json<{ changes: unknown[]; authorizations_reset: boolean }>(['connectors', 'update', 'crm', '--transport', 'streamable_http']);
+    expect(updated).toEqual(expect.objectContaining({ changes: [{ field: 'transport', from: 'auto', to: 'streamable_http' }], authorizations_reset: false }));
+
+    // Key rotation: the new key encrypts, the old one only decrypts until rekey has rewritten everything.
+    const newKey = randomBytes(32).toString('base64');
+    const rotated = { ...env, CONNECTOR_TOKEN_KEY: newKey, CONNECTOR_TOKEN_OLD_KEYS: env.CONNECTOR_TOKEN_KEY };
+    const rekeyed = JSON.parse((await runCli(['connectors', 'rekey', '--json'], rotated)).stdout) as Array<{ reencrypted: number }>;
+    expect(rekeyed[0].reencrypted).toBeGreaterThan(0);
+    const onlyNew = await runCli(['connectors', 'test', 'crm', '--json'], { ...env, CONNECTOR_TOKEN_KEY: newKey });
+    expect(onlyNew.code).toBe(0);
+    expect(JSON.parse(onlyNew.stdout).auth.status).toBe('authorized');
+    const onlyOld = await runCli(['connectors', 'test', 'crm'], env);
+    expect(onlyOld.code).toBe(2);
+    expect(onlyOld.stderr).toMatch(/encrypted with a key csmcp no longer has \(key [0-9a-f]{8}\): put that key back in CONNECTOR_TOKEN_OLD_KEYS/);
+
+    await ok(['connectors', 'remove', 'legacy', '--as', 'admin@example.com']);
+    const gone = await cli(['connectors', 'show', 'legacy']);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain('no connector is named legacy; csmcp connectors list shows them');
+  });
 });

@@ -94,7 +94,7 @@ export class ConnectorClient {
     const grant = new GrantSession(this.authorizations, connector, subject, options.onAuthorizationRequired);
     const fetchFn = grant.wrap(this.fetchFor(connector));
 
-    const attempt = async (kind: 'streamable_http' | 'sse'): Promise<{ client: Client; protocolVersion: () => string | null }> => {
+    const attempt = async (kind: 'streamable_http' | 'sse'): Promise<{ client: Client; transport: Transport; protocolVersion: () => string | null }> => {
       const client = new Client(this.clientInfo, { capabilities: {} });
       const url = new URL(connector.url);
       const transport: Transport = kind === 'sse' ? new SSEClientTransport(url, { fetch: fetchFn }) : new StreamableHTTPClientTransport(url, { fetch: fetchFn });
@@ -108,7 +108,7 @@ export class ConnectorClient {
         await withDeadline(client.connect(transport, { timeout: timeoutMs }), timeoutMs, () =>
           new ConnectorError('TIMEOUT', `connector ${connector.name} did not finish connecting (${kindLabel(kind)}) within ${timeoutMs} ms`),
         );
-        return { client, protocolVersion: () => negotiated };
+        return { client, transport, protocolVersion: () => negotiated };
       } catch (error) {
         await client.close().catch(() => undefined);
         throw error;
@@ -116,7 +116,7 @@ export class ConnectorClient {
     };
 
     let used: 'streamable_http' | 'sse' = connector.transport === 'sse' ? 'sse' : 'streamable_http';
-    let opened: { client: Client; protocolVersion: () => string | null };
+    let opened: { client: Client; transport: Transport; protocolVersion: () => string | null };
     try {
       try {
         opened = await attempt(used);
@@ -129,7 +129,7 @@ export class ConnectorClient {
     } catch (error) {
       throw callError(connector, subject, error, grant.lastError);
     }
-    const { client, protocolVersion } = opened;
+    const { client, transport, protocolVersion } = opened;
     return {
       client,
       connector,
@@ -140,7 +140,11 @@ export class ConnectorClient {
       get refreshed() {
         return grant.refreshed;
       },
-      close: () => client.close().catch(() => undefined),
+      close: async () => {
+        // Each call is a session of its own: end it at the server too (MCP spec: clients SHOULD send DELETE).
+        if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) await transport.terminateSession().catch(() => undefined);
+        await client.close().catch(() => undefined);
+      },
     };
   }
 

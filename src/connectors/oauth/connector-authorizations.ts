@@ -77,6 +77,7 @@ export class ConnectorAuthorizations {
    */
   async begin(name: string, subject: GrantSubject, context: AdminContext, hints?: AuthorizationHints): Promise<BeginResult> {
     const connector = await this.registry.authorizable(name, subject);
+    await this.state.sweepPending(); // authorizations nobody finished in time
     const fetchFn = this.fetchFor(connector);
     const found = hints ?? (connector.grant === 'client_credentials' ? {} : await this.probe(connector, fetchFn));
     const scope = scopeOf(connector, found);
