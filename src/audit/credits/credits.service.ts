@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit-log';
 import { TOOL_KINDS, type AuditActor, type AuditEntry, type ToolKind } from '../domain/audit-entry';
-import { monthOf, priceOf, type LedgerState } from '../domain/ledger';
+import { isConnectorPriceKey, monthOf, priceOf, type LedgerState } from '../domain/ledger';
 import { CreditTargetNotFoundError, LIMIT_SCOPES, type CreditTarget, type CreditTargetDirectory, type LimitScope } from './credit-targets';
 
 /** A credit operation refused: which field, what was wrong, what is allowed. */
@@ -139,7 +139,8 @@ export class CreditsService {
     }
     const byTool: Record<string, number> = { ...current.byTool };
     for (const [tool, price] of Object.entries(change.byTool ?? {})) {
-      if (!knownTools.includes(tool)) throw new CreditInputError(`byTool.${tool}`, `is not a csmcp tool; the tools are ${knownTools.join(', ')}`);
+      if (!knownTools.includes(tool) && !isConnectorPriceKey(tool))
+        throw new CreditInputError(`byTool.${tool}`, `is not a csmcp tool nor a connector price (connector:NAME/TOOL, connector:NAME, connector:*); the tools are ${knownTools.join(', ')}`);
       if (price === null) delete byTool[tool];
       else byTool[tool] = priceValue(`byTool.${tool}`, price);
     }

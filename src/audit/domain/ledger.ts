@@ -16,6 +16,23 @@ export function priceOf(prices: PriceList, tool: string, kind: ToolKind): number
 }
 
 /**
+ * Calls csmcp makes to external MCP servers (brief sources) are priced per call too: the audit names
+ * them `connector:<connector>/<tool>`. A price may be set for one tool (connector:crm/search), one
+ * connector (connector:crm) or every connector (connector:*); otherwise DEFAULT_CONNECTOR_PRICE.
+ */
+export const DEFAULT_CONNECTOR_PRICE = 1;
+export const connectorCallTool = (connector: string, tool: string): string => `connector:${connector}/${tool}`;
+const CONNECTOR_PRICE_KEY = /^connector:(\*|[a-z0-9][a-z0-9_-]{0,62}(\/[A-Za-z0-9_.\-/]{1,128})?)$/;
+
+export function isConnectorPriceKey(key: string): boolean {
+  return CONNECTOR_PRICE_KEY.test(key);
+}
+
+export function connectorPriceOf(prices: PriceList, connector: string, tool: string): number {
+  return prices.byTool[connectorCallTool(connector, tool)] ?? prices.byTool[`connector:${connector}`] ?? prices.byTool['connector:*'] ?? DEFAULT_CONNECTOR_PRICE;
+}
+
+/**
  * The credit ledger folded from the audit log. `balance` is null until the first grant: until an
  * admin opens the organisation's credit account csmcp meters every call but limits none (monthly
  * limits per user and per integration apply whenever they are set).

@@ -15,6 +15,7 @@ import { findUserByEmail } from '../../users/user-directory';
 import { print, withAppContext } from '../context';
 import { UsageError } from '../errors';
 import { findAdmin } from './import/find-admin';
+import { registerConnectorSources } from './connector-sources.command';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -293,6 +294,8 @@ export function registerConnectors(program: Command): void {
         );
       });
     }));
+
+  registerConnectorSources(connectors);
 
   connectors
     .command('rekey')
