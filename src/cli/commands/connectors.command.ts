@@ -98,7 +98,8 @@ export function registerConnectors(program: Command): void {
         `Connector ${connector.name} registered.\n` +
           (usesOAuth(connector)
             ? (connector.authKind === 'oauth_client' && connector.grant === 'authorization_code' ? `Add csmcp's redirect URI to the provider's allow-list: ${identity.redirectUri}\n` : '') +
-              `Next: csmcp connectors authorize ${connector.name}${connector.authorizationScope === 'user' ? ' (then each user: --user EMAIL)' : ''}\n`
+              `Next: csmcp connectors authorize ${connector.name}${connector.authorizationScope === 'user' ? ' (then each user: --user EMAIL)' : ''}\n` +
+              (loadConfig().connectorTokenKeys ? '' : 'CONNECTOR_TOKEN_KEY is not set: csmcp needs it to keep the tokens (openssl rand -base64 32; the same value for the server and the CLI).\n')
             : `Next: csmcp connectors test ${connector.name}\n`),
       );
     });
