@@ -43,6 +43,8 @@ const providers: Provider[] = [
 export class ConnectorsModule {
   static forRoot(options: ConnectorsModuleOptions): DynamicModule {
     return {
+      // Global: the MCP layer's get_account_brief takes BriefRunner from here.
+      global: true,
       module: ConnectorsModule,
       controllers: options.server ? [ConnectorOAuthController] : [],
       providers,

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { BriefRunner } from '../connectors/briefs/brief-runner';
 import { PostgresReadModelDatabase, SqliteReadModelDatabase } from '@csmcp/projections';
 import { bearerAuthMiddleware, principalOf } from '../auth/http/bearer-auth.middleware';
 import { protectedResourceMetadataUrl, publicBaseUrl } from '../auth/http/public-base-url';
@@ -47,6 +48,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
     queries: QueryBus,
     commands: CommandBus,
     @Inject(AUDIT_LOG) audit: AuditLog,
+    @Optional() briefs?: BriefRunner,
   ) {
     this.origins = new OriginPolicy(config);
     const trustedProxies = config.trustedProxies ?? [];
@@ -63,6 +65,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       policyConfig: () => policy.cachedConfig(),
       confirmations: this.state,
       audit,
+      briefs: () => briefs ?? null,
       logError: (error, context) => this.logger.error({ ...context, err: error, msg: 'MCP request failed' }),
     };
     this.streamable = new StreamableHttpEndpoint(deps, this.state);

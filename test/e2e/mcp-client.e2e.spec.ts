@@ -28,6 +28,7 @@ const READ_TOOLS = [
   'search_companies',
   'get_company',
   'get_account_summary',
+  'get_account_brief',
   'list_ctas',
   'get_cta',
   'list_success_plans',
@@ -152,7 +153,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       }
     }
 
-    it('gives a CSM with cs:read cs:write all 18 tools (not the admin ones), each described with input and output schemas, annotations and its price', async () => {
+    it('gives a CSM with cs:read cs:write all 19 tools (not the admin ones), each described with input and output schemas, annotations and its price', async () => {
       for (const path of PATHS) {
         const { client } = await track(connectStreamable(url(path), book.ann.token));
         const { tools } = await client.listTools();
@@ -160,7 +161,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
         checkListing(tools);
       }
       const legacy = await track(connectLegacySse(server.url, book.ann.token));
-      expect((await legacy.client.listTools()).tools).toHaveLength(18);
+      expect((await legacy.client.listTools()).tools).toHaveLength(19);
     });
 
     it('gives a cs:read token only the read tools', async () => {
@@ -205,6 +206,9 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       expect(company).toMatchObject({ company_id: companyId, owner_email: book.ann.email, contacts: expect.any(Array) });
       const summary = await use('get_account_summary', { company_id: companyId });
       expect(summary).toMatchObject({ company: { company_id: companyId }, renewal: expect.any(Object) });
+      // No brief sources in this stack: csmcp's own summary alone, and sampling not offered by this client.
+      const brief = await use('get_account_brief', { company_id: companyId, summarize: true });
+      expect(brief).toMatchObject({ summary: { company: { company_id: companyId } }, sources: [], written_summary: null, summary_note: expect.stringContaining('does not support sampling') });
       const scorecard = await use('get_scorecard', { company_id: companyId, history_limit: 3 });
       expect(scorecard).toMatchObject({ company_id: companyId, overall: { score: expect.any(Number) } });
       const timeline = await use('list_timeline_activities', { company_id: companyId, limit: 5 });
@@ -253,7 +257,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       expect((timeline.items as Array<{ activity_id: string; subject: string }>).find((a) => a.activity_id === activityId)).toMatchObject({ subject: 'QBR prep call' });
     });
 
-    it('called all 18 tools, every answer valid against its output schema', () => {
+    it('called all 19 tools, every answer valid against its output schema', () => {
       expect([...called].sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
     });
 

@@ -20,6 +20,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Position } from '@csmcp/event-store';
 import type { AuditLog } from '../../audit/audit-log';
+import type { BriefRunner } from '../../connectors/briefs/brief-runner';
 import { priceOf } from '../../audit/domain/ledger';
 import { ToolCallRecording, type CallOrigin, type CallResult } from '../../audit/tool-call-recording';
 import { hasScope, viewerOf, writeCallerOf, type Principal } from '../../auth/principal';
@@ -46,6 +47,8 @@ export interface McpServerDeps {
   readonly confirmations: ConfirmationStore;
   /** Every tool call is recorded and charged here (see src/audit). */
   readonly audit: AuditLog;
+  /** Brief sources (get_account_brief); absent where connectors are not wired (tests of other tools). */
+  readonly briefs?: () => BriefRunner | null;
   /** Unexpected failures, for the server log (never sent to the client). */
   logError(error: unknown, context: Record<string, unknown>): void;
 }
@@ -102,7 +105,7 @@ export function createMcpServer(deps: McpServerDeps, session: McpSessionContext)
     const prices = (await deps.audit.ledger()).prices;
     const subject = subjectOfArgs(args);
     const recording = new ToolCallRecording(originOf(principal, session, extra), tool.name, tool.kind, args, priceOf(prices, tool.name, tool.kind), subject);
-    const context = toolContext(deps, session, principal, tool.name, extra, recording);
+    const context = toolContext(deps, session, principal, tool.name, extra, recording, server);
     try {
       if (tool.kind === 'write') {
         const refusal = await confirm(server, deps, tool, args, context, extra.requestId);
@@ -320,10 +323,30 @@ function subjectOfArgs(args: Record<string, unknown>): CallResult['subject'] {
   return null;
 }
 
-function toolContext(deps: McpServerDeps, session: McpSessionContext, principal: Principal, toolName: string, extra: Extra, recording: ToolCallRecording): ToolContext {
+function toolContext(
+  deps: McpServerDeps,
+  session: McpSessionContext,
+  principal: Principal,
+  toolName: string,
+  extra: Extra,
+  recording: ToolCallRecording,
+  server: Server,
+): ToolContext {
   const caller = writeCallerOf(principal);
   const progressToken = extra._meta?.progressToken;
+  const briefs = deps.briefs?.() ?? null;
   return {
+    // External calls for this MCP call's user, recorded with its origin (user, integration, session).
+    briefSources: briefs ? (company) => briefs.run(company, { user: { userId: principal.userId, email: principal.email ?? principal.userId }, origin: recording.origin }) : undefined,
+    sample: server.getClientCapabilities()?.sampling
+      ? async (prompt, maxTokens) => {
+          const reply = await server.createMessage(
+            { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens },
+            { signal: extra.signal, relatedRequestId: extra.requestId },
+          );
+          return reply.content.type === 'text' ? reply.content.text : '';
+        }
+      : undefined,
     ...readContext(deps, principal, session, extra),
     commands: deps.commands,
     writeContext: (idempotencyKey) => ({

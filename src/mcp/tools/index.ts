@@ -2,6 +2,7 @@ import { getCreditUsageTool } from './admin/get-credit-usage.tool';
 import { queryAuditLogTool } from './admin/query-audit-log.tool';
 import { analyzeAccountsTool } from './read/analyze-accounts.tool';
 import { getCreditBalanceTool } from './read/get-credit-balance.tool';
+import { getAccountBriefTool } from './read/get-account-brief.tool';
 import { getAccountSummaryTool } from './read/get-account-summary.tool';
 import { getCompanyTool } from './read/get-company.tool';
 import { getCtaTool } from './read/get-cta.tool';
@@ -36,6 +37,7 @@ export const CS_TOOLS: readonly ToolDefinition[] = Object.freeze([
   getScorecardTool,
   analyzeAccountsTool,
   getCreditBalanceTool,
+  getAccountBriefTool,
   createCtaTool,
   updateCtaTool,
   createCtaTaskTool,

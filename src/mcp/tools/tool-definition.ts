@@ -3,6 +3,8 @@ import type { Position } from '@csmcp/event-store';
 import type { Principal, Scope } from '../../auth/principal';
 import type { ViewerScope } from '../../customer-success/queries/shared/viewer';
 import type { WriteContext } from '../../customer-success/write/write-context';
+import type { SourceSection } from '../../connectors/briefs/brief-runner';
+import type { TemplateCompany } from '../../connectors/briefs/brief-template';
 
 /** A JSON Schema object as MCP's tools/list carries it (input and output schemas are `type: object`). */
 export interface JsonSchemaObject {
@@ -35,6 +37,10 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Sends notifications/progress when the client asked for it (progressToken); otherwise a no-op. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Calls every brief source for this company as this call's user (audited and charged per source); absent without connectors. */
+  readonly briefSources?: (company: TemplateCompany) => Promise<SourceSection[]>;
+  /** The client's model (sampling), when the client offers it: the reply's text. */
+  readonly sample?: (prompt: string, maxTokens: number) => Promise<string>;
 }
 
 /** A tool's answer: `structured` must match the output schema; `text` is a short rendering for people. */

@@ -1,6 +1,11 @@
 import type { EventStore } from '@csmcp/event-store';
 import { givenReferenceData, startApp, type AppHarness, type StoreKind } from '../../../test/support/app-harness';
 import { CS_TOOLS, toToolError, type ToolError, type ToolOutput } from './index';
+import { BriefRunner } from '../../connectors/briefs/brief-runner';
+import { BriefSources } from '../../connectors/briefs/brief-sources';
+import type { TemplateCompany } from '../../connectors/briefs/brief-template';
+import { ConnectorRegistry } from '../../connectors/registry/connector.service';
+import type { CallOrigin } from '../../audit/tool-call-recording';
 import { schemaErrors } from './testing/schema-validator';
 import { testPrincipal, toolNamed, ToolSession } from './testing/tool-session';
 
@@ -25,6 +30,16 @@ async function givenAcmeDetails(store: EventStore): Promise<void> {
     expectedRevision: 'no_stream',
   });
 }
+
+const ORIGIN: CallOrigin = {
+  actor: { type: 'user', id: 'u-ann', email: 'ann@example.com' },
+  integrationId: null,
+  integrationName: null,
+  accessContext: 'shared',
+  sessionId: null,
+  requestId: null,
+  sourceIp: null,
+};
 
 /** The refusal a tool call ends with, as the server will answer it. */
 async function refusal(call: Promise<unknown>): Promise<ToolError> {
@@ -177,6 +192,30 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP tools on the real applicat
       expect((summary.structured.recent_timeline as unknown[]).length).toBe(2);
       expect(summary.text).toContain('Health: 51 Yellow as of 2026-02-01, down from 64');
       expect(summary.text).toContain('[Urgent] Renewal at risk — Acme');
+    });
+
+    it('briefs the account with its sources: one refused by the SSRF guard is a section with its code, audited at no charge', async () => {
+      const registry = h.app.get(ConnectorRegistry);
+      const admin = { actor: { type: 'system', id: 'tools-int' } as const, toolName: 'test' };
+      // A loopback address nobody allowed: the guard refuses it before any request.
+      await registry.register({ name: `desk-${kind}`, url: 'https://127.0.0.1:9/mcp', auth: 'none' }, admin);
+      await h.app.get(BriefSources).add({ connector: `desk-${kind}`, tool: 'search_tickets', args: '{"company": "{{company.name}}"}', label: 'Open tickets', timeout: '3s' }, admin);
+      const runner = h.app.get(BriefRunner);
+      const context = { ...ann.context('get_account_brief'), briefSources: (company: TemplateCompany) => runner.run(company, { user: { userId: ann.principal.userId, email: ann.principal.email! }, origin: ORIGIN }) };
+      const brief = await toolNamed('get_account_brief').run({ company_id: 'c-acme', summarize: true }, context);
+      expect(schemaErrors(toolNamed('get_account_brief').outputSchema, brief.structured)).toEqual([]);
+      validated.add('get_account_brief');
+      expect(brief.structured).toMatchObject({
+        summary: { company: { company_id: 'c-acme', name: 'Acme' } },
+        sources: [{ label: 'Open tickets', connector: `desk-${kind}`, tool: 'search_tickets', status: 'error', error: { code: 'FETCH_REFUSED', hint: expect.stringContaining('--allow-host') }, credits: 0 }],
+        written_summary: null,
+        summary_note: expect.stringContaining('does not support sampling'),
+      });
+      expect(brief.text).toContain('## Open tickets (desk-');
+      const entries = await h.store.readStream('audit-log');
+      expect(entries[entries.length - 1].data).toMatchObject({
+        body: { tool: `connector:desk-${kind}/search_tickets`, kind: 'read', outcome: 'failed', code: 'FETCH_REFUSED', credits: 0, companyId: 'c-acme', args: { arguments: { company: 'Acme' } } },
+      });
     });
 
     it('lists CTAs with filters, and renders them one per line', async () => {

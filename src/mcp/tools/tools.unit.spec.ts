@@ -18,7 +18,7 @@ import { validators } from './testing/schema-validator';
 
 const READS = [
   'search_companies', 'get_company', 'get_account_summary', 'list_ctas', 'get_cta', 'list_success_plans', 'get_success_plan',
-  'list_timeline_activities', 'get_scorecard', 'analyze_accounts', 'get_credit_balance',
+  'list_timeline_activities', 'get_scorecard', 'analyze_accounts', 'get_credit_balance', 'get_account_brief',
 ];
 const ADMIN = ['query_audit_log', 'get_credit_usage'];
 const WRITES = ['create_cta', 'update_cta', 'create_cta_task', 'create_success_plan', 'update_success_plan', 'create_timeline_activity', 'update_timeline_activity'];
@@ -51,7 +51,8 @@ describe('the MCP tool catalogue', () => {
   it.each(CS_TOOLS.map((t) => [t.name, t] as const))('%s: kind, scope and annotations fit what it does', (name, tool) => {
     expect(tool.title.length).toBeGreaterThan(3);
     expect(tool.description.length).toBeGreaterThan(150);
-    expect(tool.annotations.openWorldHint).toBe(false);
+    // Only the brief reaches outside csmcp (its connectors' servers).
+    expect(tool.annotations.openWorldHint).toBe(name === 'get_account_brief');
     if (READS.includes(name) || ADMIN.includes(name)) {
       expect(tool).toMatchObject({ scope: ADMIN.includes(name) ? 'admin' : 'cs:read', kind: name === 'analyze_accounts' ? 'analysis' : 'read' });
       expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
