@@ -16,6 +16,9 @@ import { print, withAppContext } from '../context';
 import { UsageError } from '../errors';
 import { findAdmin } from './import/find-admin';
 import { registerConnectorSources } from './connector-sources.command';
+import type { AuditLog } from '../../audit/audit-log';
+import { AUDIT_LOG } from '../../audit/audit.tokens';
+import { auditedConnectorTest } from '../../connectors/briefs/connector-test-audit';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -264,7 +267,12 @@ export function registerConnectors(program: Command): void {
         const user: ConnectorUser | null = options.user ? await userOf(app, options.user) : null;
         const client = app.get(ConnectorClient);
         // The admin's test of a user-specific connector uses the organisation's authorization unless a user is named.
-        const report = await refused(() => client.test(connector, user, { timeoutMs: options.timeout, organisation: user === null }));
+        // A real call to the external server: in the audit log as the command line, never charged.
+        const report = await refused(() =>
+          auditedConnectorTest(app.get<AuditLog>(AUDIT_LOG), { type: 'system', id: CLI_ACTOR.id, email: null }, connector.name, { user: user?.email ?? null }, () =>
+            client.test(connector, user, { timeoutMs: options.timeout, organisation: user === null }),
+          ),
+        );
         if (options.json) return printJson(report);
         const lines: Array<[string, string]> = [
           ['connector', report.connector],
