@@ -387,7 +387,7 @@ describe('admin API: audit log, usage and credits (csmcp serve, embedded store)'
       });
     const unknownTool = await refusal(asAdmin('PUT', '/credits/prices', { byTool: { delete_company: 1 } }));
     expect(unknownTool).toMatchObject({ status: 400, error: { code: 'INVALID_INPUT', details: { field: 'byTool.delete_company' } } });
-    expect(unknownTool.error.message).toMatch(/^byTool\.delete_company is not a csmcp tool; the tools are search_companies, get_company, .*, get_credit_usage$/);
+    expect(unknownTool.error.message).toMatch(/^byTool\.delete_company is not a csmcp tool nor a connector price \(connector:NAME\/TOOL, connector:NAME, connector:\*\); the tools are search_companies, get_company, .*, get_credit_usage$/);
     expect(await ok(asAdmin('GET', '/audit/head'))).toEqual(head);
   });
 
