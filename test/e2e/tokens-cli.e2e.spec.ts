@@ -26,7 +26,7 @@ describe('csmcp users and tokens (CLI, embedded SQLite)', () => {
     const root = await runCli(['users', 'add', '--email', 'Root@Example.com', '--name', 'Root', '--role', 'admin', '--password-stdin', '--json'], env, `${password}\n`);
     expect(root.stderr).toBe('');
     expect(root.code).toBe(0);
-    expect(JSON.parse(root.stdout)).toEqual([{ user_id: expect.any(String), email: 'root@example.com', name: 'Root', role: 'admin', password_set: true }]);
+    expect(JSON.parse(root.stdout)).toEqual([{ user_id: expect.any(String), email: 'root@example.com', name: 'Root', role: 'admin', team: null, password_set: true }]);
     expect(root.stdout).not.toContain(password);
 
     const anna = await runCli(['users', 'add', '--email', 'anna@example.com', '--name', 'Anna Berg', '--role', 'csm', '--as', 'root@example.com'], env);
