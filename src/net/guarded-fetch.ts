@@ -103,24 +103,7 @@ export async function guardedFetch(input: string | URL, options: GuardedFetchOpt
         return { status: res.statusCode ?? 0, headers: flatHeaders(res), url: url.href, body: responseBody };
       }
       res.destroy(); // a redirect's body is never read
-      if (redirects >= maxRedirects) {
-        const limit = maxRedirects === 0 ? 'no redirects are followed here' : `at most ${maxRedirects} are followed`;
-        throw new FetchRefusedError('too_many_redirects', `Refused to follow the redirect from ${describeUrl(url)}: ${limit}`, describeUrl(url));
-      }
-      const next = redirectTarget(url, location);
-      if (url.protocol === 'https:' && next.protocol === 'http:') {
-        const message = `Refused to follow the redirect from ${describeUrl(url)} to ${describeUrl(next)}: it drops https for http`;
-        throw new FetchRefusedError('redirect_downgrade', message, describeUrl(next));
-      }
-      // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
-      if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
-        if (method !== 'HEAD') method = 'GET';
-        body = undefined;
-        headers = ownHeaders(withoutHeaders(headers, ['content-type']), undefined);
-      }
-      // Credentials meant for one origin are never handed to another.
-      if (next.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
-      url = next;
+      ({ url, method, body, headers } = redirectHop({ url, method, body, headers }, res.statusCode ?? 0, location, redirects, maxRedirects));
     }
   } catch (err) {
     if (err instanceof FetchRefusedError) throw err;
@@ -181,6 +164,40 @@ function checkUrl(url: URL, allowHttp: boolean): void {
     throw new FetchRefusedError('credentials_in_url', message, describeUrl(url));
   }
   if (!url.hostname) throw new FetchRefusedError('bad_url', `Refused to fetch ${describeUrl(url)}: the URL has no host`, describeUrl(url));
+}
+
+interface Hop {
+  readonly url: URL;
+  readonly method: string;
+  readonly body: string | Uint8Array | undefined;
+  readonly headers: ReturnType<typeof ownHeaders>;
+}
+
+/**
+ * The request a redirect leads to, or a refusal: too many hops, or https dropped for http. (Every
+ * hop's address is checked again by the caller before it is sent.)
+ */
+function redirectHop(from: Hop, status: number, location: string, redirects: number, maxRedirects: number): Hop {
+  const { url } = from;
+  let { method, body, headers } = from;
+  if (redirects >= maxRedirects) {
+    const limit = maxRedirects === 0 ? 'no redirects are followed here' : `at most ${maxRedirects} are followed`;
+    throw new FetchRefusedError('too_many_redirects', `Refused to follow the redirect from ${describeUrl(url)}: ${limit}`, describeUrl(url));
+  }
+  const next = redirectTarget(url, location);
+  if (url.protocol === 'https:' && next.protocol === 'http:') {
+    const message = `Refused to follow the redirect from ${describeUrl(url)} to ${describeUrl(next)}: it drops https for http`;
+    throw new FetchRefusedError('redirect_downgrade', message, describeUrl(next));
+  }
+  // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
+  if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+    if (method !== 'HEAD') method = 'GET';
+    body = undefined;
+    headers = ownHeaders(withoutHeaders(headers, ['content-type']), undefined);
+  }
+  // Credentials meant for one origin are never handed to another.
+  if (next.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
+  return { url: next, method, body, headers };
 }
 
 function redirectTarget(from: URL, location: string): URL {
@@ -440,22 +457,7 @@ export async function guardedStreamFetch(input: string | URL, options: GuardedSt
         return { status: res.statusCode ?? 0, headers: flatHeaders(res), url: url.href, body: isRedirect ? Readable.from([]) : boundedBody(res, url, maxBytes, options.signal) };
       }
       res.destroy();
-      if (redirects >= maxRedirects) {
-        const limit = maxRedirects === 0 ? 'no redirects are followed here' : `at most ${maxRedirects} are followed`;
-        throw new FetchRefusedError('too_many_redirects', `Refused to follow the redirect from ${describeUrl(url)}: ${limit}`, describeUrl(url));
-      }
-      const next = redirectTarget(url, location!);
-      if (url.protocol === 'https:' && next.protocol === 'http:') {
-        const message = `Refused to follow the redirect from ${describeUrl(url)} to ${describeUrl(next)}: it drops https for http`;
-        throw new FetchRefusedError('redirect_downgrade', message, describeUrl(next));
-      }
-      if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
-        if (method !== 'HEAD') method = 'GET';
-        body = undefined;
-        headers = ownHeaders(withoutHeaders(headers, ['content-type']), undefined);
-      }
-      if (next.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
-      url = next;
+      ({ url, method, body, headers } = redirectHop({ url, method, body, headers }, res.statusCode ?? 0, location!, redirects, maxRedirects));
     }
   } catch (err) {
     clearTimeout(timer);
