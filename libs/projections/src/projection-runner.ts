@@ -574,9 +574,10 @@ export class ProjectionRunner {
     try {
       await this.db.exec(CHECKPOINT_TABLE);
     } catch (error) {
-      // Two processes creating it at the same moment on PostgreSQL: one of them loses the race.
+      // Two processes creating it at the same moment on PostgreSQL: one of them loses the race, as a
+      // unique violation on the catalog (23505), "relation exists" (42P07) or "type exists" (42710).
       const code = (error as { code?: string }).code;
-      if (code !== '23505' && code !== '42P07') throw error;
+      if (code !== '23505' && code !== '42P07' && code !== '42710') throw error;
       await this.db.exec(CHECKPOINT_TABLE);
     }
     this.tableReady = true;
