@@ -1,6 +1,7 @@
 export type { SqlParam, SqlExecutor, ReadModelDatabase } from './sql';
 export { toPostgresPlaceholders } from './sql';
 export { AsyncMutex } from './async-mutex';
+export { createTablesOnce } from './ddl';
 export { SqliteReadModelDatabase, type SqliteReadModelDatabaseOptions } from './sqlite-read-model-database';
 export { PostgresReadModelDatabase, type PostgresReadModelDatabaseOptions } from './postgres-read-model-database';
 export { type Projection, validateProjections } from './projection';

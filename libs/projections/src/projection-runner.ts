@@ -10,6 +10,7 @@ import {
 } from '@csmcp/event-store';
 import { ProjectionApplyError, ProjectionTimeoutError, ProjectionVersionConflictError } from './errors';
 import { validateProjections, type Projection } from './projection';
+import { createTablesOnce } from './ddl';
 import type { ReadModelDatabase, SqlExecutor } from './sql';
 
 export interface ProjectionLogger {
@@ -571,15 +572,7 @@ export class ProjectionRunner {
 
   private async ensureCheckpointTable(): Promise<void> {
     if (this.tableReady) return;
-    try {
-      await this.db.exec(CHECKPOINT_TABLE);
-    } catch (error) {
-      // Two processes creating it at the same moment on PostgreSQL: one of them loses the race, as a
-      // unique violation on the catalog (23505), "relation exists" (42P07) or "type exists" (42710).
-      const code = (error as { code?: string }).code;
-      if (code !== '23505' && code !== '42P07' && code !== '42710') throw error;
-      await this.db.exec(CHECKPOINT_TABLE);
-    }
+    await createTablesOnce(this.db, 'csmcp_projection_checkpoints_ddl', CHECKPOINT_TABLE);
     this.tableReady = true;
   }
 

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PostgresReadModelDatabase, SqliteReadModelDatabase, type ReadModelDatabase } from '@csmcp/projections';
+import { createTablesOnce, PostgresReadModelDatabase, SqliteReadModelDatabase, type ReadModelDatabase } from '@csmcp/projections';
 import type { AppConfig } from '../../config/config';
 
 /**
@@ -48,18 +48,6 @@ CREATE TABLE IF NOT EXISTS oauth_signin_failures (
   first_failure_at BIGINT NOT NULL,
   locked_until BIGINT
 )`;
-
-/**
- * Creates the tables. On PostgreSQL two instances starting at once would race in CREATE TABLE IF NOT
- * EXISTS (one fails on pg_type's unique index): the DDL runs under a transaction-scoped advisory lock.
- */
-async function createTables(db: ReadModelDatabase): Promise<void> {
-  if (db.dialect === 'sqlite') return db.exec(DDL);
-  await db.transaction(async (tx) => {
-    await tx.get("SELECT pg_advisory_xact_lock(hashtext('csmcp_oauth_state_ddl')) AS locked");
-    await tx.exec(DDL);
-  });
-}
 
 /** A client registered through Dynamic Client Registration (RFC 7591): its stored metadata (a secret only as a hash). */
 export interface DynamicClientRecord {
@@ -120,7 +108,7 @@ export class OAuthStateStore {
     if (!this.ready) {
       this.db ??= this.open();
       const db = this.db;
-      this.ready = createTables(db).catch((error: unknown) => {
+      this.ready = createTablesOnce(db, 'csmcp_oauth_state_ddl', DDL).catch((error: unknown) => {
         this.ready = null;
         throw error;
       });

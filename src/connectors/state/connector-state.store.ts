@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PostgresReadModelDatabase, SqliteReadModelDatabase, type ReadModelDatabase, type SqlExecutor } from '@csmcp/projections';
+import { createTablesOnce, PostgresReadModelDatabase, SqliteReadModelDatabase, type ReadModelDatabase, type SqlExecutor } from '@csmcp/projections';
 import type { AppConfig } from '../../config/config';
 import type { TokenCipher } from '../secrets/token-cipher';
 
@@ -55,15 +55,6 @@ CREATE TABLE IF NOT EXISTS connector_pending (
   started_by TEXT NOT NULL,
   expires_at BIGINT NOT NULL
 )`;
-
-async function createTables(db: ReadModelDatabase): Promise<void> {
-  if (db.dialect === 'sqlite') return db.exec(DDL);
-  // Two instances starting at once would race in CREATE TABLE IF NOT EXISTS.
-  await db.transaction(async (tx) => {
-    await tx.get("SELECT pg_advisory_xact_lock(hashtext('csmcp_connector_state_ddl')) AS locked");
-    await tx.exec(DDL);
-  });
-}
 
 export type SecretName = 'client_secret' | 'client_information' | 'discovery';
 export type GrantStatus = 'pending' | 'authorized' | 'needs_reauthorization';
@@ -149,7 +140,7 @@ export class ConnectorStateStore {
     if (!this.ready) {
       this.db ??= this.open();
       const db = this.db;
-      this.ready = createTables(db).catch((error: unknown) => {
+      this.ready = createTablesOnce(db, 'csmcp_connector_state_ddl', DDL).catch((error: unknown) => {
         this.ready = null;
         throw error;
       });

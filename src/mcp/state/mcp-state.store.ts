@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { EventStore as ResumabilityStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Position } from '@csmcp/event-store';
-import type { ReadModelDatabase } from '@csmcp/projections';
+import { createTablesOnce, type ReadModelDatabase } from '@csmcp/projections';
 
 /**
  * MCP's operational state, in the database every instance shares (the SQLite file beside the events,
@@ -62,7 +62,7 @@ export class McpStateStore {
   constructor(private readonly db: ReadModelDatabase) {}
 
   setup(): Promise<void> {
-    this.ready ??= this.db.exec(DDL(this.db.dialect));
+    this.ready ??= createTablesOnce(this.db, 'csmcp_mcp_state_ddl', DDL(this.db.dialect));
     return this.ready;
   }
 
