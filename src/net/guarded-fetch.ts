@@ -82,15 +82,7 @@ export async function guardedFetch(input: string | URL, options: GuardedFetchOpt
   let body = options.body;
   let headers = ownHeaders(options.headers, body);
 
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const timer = setTimeout(() => {
-    const message = `Gave up on ${describeUrl(url)} after ${timeoutMs} ms, the time allowed for the whole request (redirects and body included)`;
-    controller.abort(new FetchRefusedError('timeout', message, describeUrl(url)));
-  }, timeoutMs);
-  const onCallerAbort = () => controller.abort(new FetchRefusedError('aborted', `The fetch of ${describeUrl(url)} was cancelled`, describeUrl(url)));
-  if (options.signal?.aborted) onCallerAbort();
-  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const { signal, release } = deadline(() => url, timeoutMs, ', the time allowed for the whole request (redirects and body included)', options.signal);
 
   try {
     for (let redirects = 0; ; redirects++) {
@@ -109,8 +101,7 @@ export async function guardedFetch(input: string | URL, options: GuardedFetchOpt
     if (err instanceof FetchRefusedError) throw err;
     throw signal.aborted ? signal.reason : err;
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onCallerAbort);
+    release();
   }
 }
 
@@ -164,6 +155,28 @@ function checkUrl(url: URL, allowHttp: boolean): void {
     throw new FetchRefusedError('credentials_in_url', message, describeUrl(url));
   }
   if (!url.hostname) throw new FetchRefusedError('bad_url', `Refused to fetch ${describeUrl(url)}: the URL has no host`, describeUrl(url));
+}
+
+/**
+ * The signal a fetch runs under: aborted when `timeoutMs` has passed (naming the URL it was at then,
+ * then `allowance`) or when the caller's signal aborts. `release` ends both once the fetch is done with them.
+ */
+function deadline(current: () => URL, timeoutMs: number, allowance: string, caller: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    const url = current();
+    controller.abort(new FetchRefusedError('timeout', `Gave up on ${describeUrl(url)} after ${timeoutMs} ms${allowance}`, describeUrl(url)));
+  }, timeoutMs);
+  const onCallerAbort = () => controller.abort(new FetchRefusedError('aborted', `The fetch of ${describeUrl(current())} was cancelled`, describeUrl(current())));
+  if (caller?.aborted) onCallerAbort();
+  caller?.addEventListener('abort', onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onCallerAbort);
+    },
+  };
 }
 
 interface Hop {
@@ -433,15 +446,7 @@ export async function guardedStreamFetch(input: string | URL, options: GuardedSt
   let body = options.body;
   let headers = ownHeaders(options.headers, body);
 
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const timer = setTimeout(() => {
-    const message = `Gave up on ${describeUrl(url)} after ${timeoutMs} ms without a response (redirects included)`;
-    controller.abort(new FetchRefusedError('timeout', message, describeUrl(url)));
-  }, timeoutMs);
-  const onCallerAbort = () => controller.abort(new FetchRefusedError('aborted', `The fetch of ${describeUrl(url)} was cancelled`, describeUrl(url)));
-  if (options.signal?.aborted) onCallerAbort();
-  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const { signal, release } = deadline(() => url, timeoutMs, ' without a response (redirects included)', options.signal);
 
   try {
     for (let redirects = 0; ; redirects++) {
@@ -451,8 +456,7 @@ export async function guardedStreamFetch(input: string | URL, options: GuardedSt
       const location = res.headers.location;
       const isRedirect = REDIRECT_STATUSES.has(res.statusCode ?? 0) && Boolean(location);
       if (!isRedirect || manual) {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onCallerAbort);
+        release();
         if (isRedirect) res.destroy(); // a redirect's body is never read
         return { status: res.statusCode ?? 0, headers: flatHeaders(res), url: url.href, body: isRedirect ? Readable.from([]) : boundedBody(res, url, maxBytes, options.signal) };
       }
@@ -460,8 +464,7 @@ export async function guardedStreamFetch(input: string | URL, options: GuardedSt
       ({ url, method, body, headers } = redirectHop({ url, method, body, headers }, res.statusCode ?? 0, location!, redirects, maxRedirects));
     }
   } catch (err) {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onCallerAbort);
+    release();
     if (err instanceof FetchRefusedError) throw err;
     throw signal.aborted ? signal.reason : err;
   }
