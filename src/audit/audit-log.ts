@@ -69,7 +69,7 @@ const MAX_CONFLICTS = 50;
  */
 export class AuditLog {
   private state: LedgerState = initialLedger();
-  private loadedAt = 0;
+  private loaded = false;
   private loading: Promise<void> | null = null;
   private readonly queue: Job[] = [];
   private draining = false;
@@ -78,7 +78,7 @@ export class AuditLog {
 
   /** The ledger as this process last saw it (read on first use; current after each append it makes). */
   async ledger(): Promise<LedgerState> {
-    if (this.loadedAt === 0) await this.refresh();
+    if (!this.loaded) await this.refresh();
     return this.state;
   }
 
@@ -92,7 +92,7 @@ export class AuditLog {
           for (const event of events) evolveLedger(this.state, toEntry(event.revision, event.type, event.data));
           if (events.length < 5_000) break;
         }
-        this.loadedAt = Date.now();
+        this.loaded = true;
       } finally {
         this.loading = null;
       }
