@@ -13,7 +13,7 @@ import { ConsoleAssets, ConsoleNotBuiltError } from './console-assets';
 import { CONSOLE_HEADERS, consolePage, consoleUnavailablePage, type ConsoleSettings } from './console-page';
 
 /** The console's pages: each is the one HTML page; the app shows the page its path names. */
-export const CONSOLE_ROUTES = ['', 'callback', 'integrations', 'integrations/:clientId', 'users', 'write-policy', 'credits', 'audit', 'audit/:seq', 'usage'];
+export const CONSOLE_ROUTES = ['', 'callback', 'integrations', 'integrations/:clientId', 'connectors', 'connectors/:name', 'users', 'write-policy', 'credits', 'audit', 'audit/:seq', 'usage'];
 
 /**
  * The admin web console at /admin (its API is /admin/api, AdminModule): one HTML page and its two

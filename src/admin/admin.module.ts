@@ -3,6 +3,8 @@ import { CustomerSuccessModule } from '../customer-success/customer-success.modu
 import { UsersModule } from '../users/users.module';
 import { AdminAuditController } from './audit/admin-audit.controller';
 import { AuditReadModel } from './audit/audit-read-model';
+import { AdminBriefSourcesController } from './connectors/admin-brief-sources.controller';
+import { AdminConnectorsController } from './connectors/admin-connectors.controller';
 import { AdminCreditsController } from './credits/admin-credits.controller';
 import { AdminAuthMiddleware } from './http/admin-auth.middleware';
 import { AdminNotFoundController } from './http/admin-not-found.controller';
@@ -19,11 +21,12 @@ import { AdminWritePolicyController } from './write-policy/admin-write-policy.co
 /**
  * The admin HTTP API under /admin/api (docs/admin-api.md): integrations, users, the write policy,
  * dynamically registered OAuth clients, the audit log and reverting LLM writes, credit usage and
- * credits, the MCP tools with their prices, and the signed-in admin (me). Every request passes
+ * credits, the MCP tools with their prices, connectors and brief sources, and the signed-in admin (me). Every request passes
  * AdminAuthMiddleware (a bearer token with the admin scope, of a user with the admin role); handlers
  * call the same services as the CLI.
  * IntegrationService, OAuthStateStore and BearerTokenVerifier come from the global AuthModule;
- * CreditsService, RevertService and the audit log from the global AuditModule.
+ * CreditsService, RevertService and the audit log from the global AuditModule; the connectors'
+ * services from the global ConnectorsModule.
  */
 @Module({
   imports: [CustomerSuccessModule, UsersModule],
@@ -39,6 +42,8 @@ import { AdminWritePolicyController } from './write-policy/admin-write-policy.co
     AdminRevertController,
     AdminMeController,
     AdminToolsController,
+    AdminConnectorsController,
+    AdminBriefSourcesController,
     AdminNotFoundController,
   ],
   providers: [AdminAuthMiddleware, DynamicClientsService, AuditReadModel],

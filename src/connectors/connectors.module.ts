@@ -11,6 +11,8 @@ import { createConnectors, type Connectors } from './connectors';
 import { ConnectorOAuthController } from './http/connector-oauth.controller';
 import { ConnectorAuthorizations } from './oauth/connector-authorizations';
 import { ConnectorRegistry } from './registry/connector.service';
+import { AuthorizeMyConnectorHandler } from './self-service/authorize-my-connector/authorize-my-connector.handler';
+import { ListMyConnectorsHandler } from './self-service/list-my-connectors/list-my-connectors.handler';
 import { ConnectorStateStore } from './state/connector-state.store';
 
 export interface ConnectorsModuleOptions {
@@ -33,6 +35,9 @@ const providers: Provider[] = [
     inject: [BriefSources, CONNECTORS, AUDIT_LOG],
     useFactory: (sources: BriefSources, c: Connectors, audit: AuditLog) => new BriefRunner(sources, c.registry, c.client, audit),
   },
+  // A user's own authorizations (the MCP tool authorize_connector), on the query and command buses.
+  ListMyConnectorsHandler,
+  AuthorizeMyConnectorHandler,
 ];
 
 /**

@@ -206,6 +206,52 @@ describe('guardedFetch', () => {
       expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer secret');
     });
 
+    describe("allowHttp 'allowed_hosts': plain http only towards an allowed host, at every hop", () => {
+      const onlyAllowed = (extra: Partial<GuardedFetchOptions> = {}): GuardedFetchOptions => ({ allowHttp: 'allowed_hosts', allowedHosts: [`127.0.0.1:${server.port}`], ...extra });
+      /** A resolver that answers a public address for public.test and remembers who asked. */
+      const asked: string[] = [];
+      const publicDns: Resolver = async (hostname) => {
+        asked.push(hostname);
+        return [{ address: '93.184.216.34', family: 4 }];
+      };
+
+      it('refuses a redirect from an allowed private http host to a public http URL, before resolving or connecting to it', async () => {
+        asked.length = 0;
+        const err = await refusal(`${server.origin}/redirect?to=${encodeURIComponent('http://public.test/collect?token=x')}`, onlyAllowed({ resolve: publicDns }));
+        expect(err.reason).toBe('scheme_not_allowed');
+        expect(err.url).toBe('http://public.test/collect');
+        expect(err.message).toBe(
+          `Refused to fetch http://public.test/collect: plain http is allowed only towards a host an admin allowed (127.0.0.1:${server.port}), and public.test is not one; use https (where a redirect from ${server.origin}/redirect led)`,
+        );
+        expect(asked).toEqual([]);
+      });
+
+      it('with allowHttp true the same hop passes the scheme check (it is then only the address check)', async () => {
+        asked.length = 0;
+        const failing: Resolver = async (hostname) => {
+          asked.push(hostname);
+          throw Object.assign(new Error('stop here'), { code: 'ENOTFOUND' });
+        };
+        const err = await refusal(`${server.origin}/redirect?to=${encodeURIComponent('http://public.test/collect')}`, { ...local(), resolve: failing });
+        expect(err.reason).toBe('dns_failed');
+        expect(asked).toEqual(['public.test']);
+      });
+
+      it('follows a redirect between allowed http hosts, and refuses a first URL that is not one', async () => {
+        const res = await guardedFetch(`${server.origin}/redirect?to=${encodeURIComponent(`${other.origin}/`)}`, onlyAllowed({ allowedHosts: [`127.0.0.1:${server.port}`, `127.0.0.1:${other.port}`] }));
+        expect(res.body.toString()).toBe('other');
+        const first = await refusal(`${other.origin}/`, onlyAllowed());
+        expect(first.reason).toBe('scheme_not_allowed');
+        expect(first.message).toBe(`Refused to fetch ${other.origin}/: plain http is allowed only towards a host an admin allowed (127.0.0.1:${server.port}), and 127.0.0.1:${other.port} is not one; use https`);
+      });
+
+      it('names the redirect when a hop to a private address is refused', async () => {
+        const err = await refusal(`${server.origin}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`, { ...local() });
+        expect(err.reason).toBe('private_address');
+        expect(err.message).toMatch(/^Refused to fetch http:\/\/169\.254\.169\.254\/latest\/meta-data\/: 169\.254\.169\.254 is link-local .*\(where a redirect from http:\/\/127\.0\.0\.1:\d+\/redirect led\)$/);
+      });
+    });
+
     it('refuses a Location that is not a URL', async () => {
       expect((await refusal(`${server.origin}/redirect?to=${encodeURIComponent('http://[::1')}`, local())).reason).toBe('bad_redirect');
     });

@@ -27,8 +27,13 @@ export interface GuardedFetchOptions {
   readonly timeoutMs?: number;
   /** Redirects followed, each one checked like the first URL; default 3. 0 refuses any redirect. */
   readonly maxRedirects?: number;
-  /** Also fetch http:// URLs; default false. A redirect from https to http is refused regardless. */
-  readonly allowHttp?: boolean;
+  /**
+   * Also fetch http:// URLs: true for any host, 'allowed_hosts' only for a host in `allowedHosts` (a
+   * server inside the network an admin allowed; never plain http across the internet). Checked for
+   * every hop, so an allowed host cannot redirect to a public http URL. Default false. A redirect from
+   * https to http is refused regardless.
+   */
+  readonly allowHttp?: boolean | 'allowed_hosts';
   /**
    * Hosts an admin allowed explicitly, as `name`, `name:port`, `10.0.0.5:8443` or `[fd00::1]`: they may
    * resolve to private, loopback or link-local addresses (never to unspecified, multicast or broadcast ones).
@@ -85,9 +90,9 @@ export async function guardedFetch(input: string | URL, options: GuardedFetchOpt
   const { signal, release } = deadline(() => url, timeoutMs, ', the time allowed for the whole request (redirects and body included)', options.signal);
 
   try {
+    let from: URL | null = null; // the URL that redirected here
     for (let redirects = 0; ; redirects++) {
-      checkUrl(url, options.allowHttp ?? false);
-      const target = await resolveTarget(url, allowed, resolve, signal);
+      const target = await checkedTarget(url, from, options.allowHttp ?? false, allowed, resolve, signal);
       const res = await send(url, target, { method, headers, body, ca: options.ca }, signal);
       const location = res.headers.location;
       if (!REDIRECT_STATUSES.has(res.statusCode ?? 0) || !location) {
@@ -95,6 +100,7 @@ export async function guardedFetch(input: string | URL, options: GuardedFetchOpt
         return { status: res.statusCode ?? 0, headers: flatHeaders(res), url: url.href, body: responseBody };
       }
       res.destroy(); // a redirect's body is never read
+      from = url;
       ({ url, method, body, headers } = redirectHop({ url, method, body, headers }, res.statusCode ?? 0, location, redirects, maxRedirects));
     }
   } catch (err) {
@@ -130,6 +136,10 @@ export function parseAllowedHost(entry: string): AllowedHost {
   return { hostname: stripTrailingDot(hostname), port };
 }
 
+function allowedHostText(a: AllowedHost): string {
+  return a.port === null ? a.hostname : `${a.hostname}:${a.port}`;
+}
+
 function isAllowedHost(url: URL, allowed: readonly AllowedHost[]): boolean {
   const hostname = stripTrailingDot(url.hostname);
   const port = effectivePort(url);
@@ -144,10 +154,36 @@ function parseUrl(input: string | URL): URL {
   }
 }
 
-function checkUrl(url: URL, allowHttp: boolean): void {
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttp)) {
-    const allowedSchemes = allowHttp ? 'https and http' : 'https';
-    const message = `Refused to fetch ${describeUrl(url)}: the ${url.protocol.replace(/:$/, '')} scheme is not allowed here, only ${allowedSchemes}`;
+/**
+ * The address one hop of a fetch (the first URL, or where a redirect from `from` leads) may connect
+ * to: every hop passes the same checks (scheme, credentials, addresses), and a refusal of a hop
+ * names the redirect that led there.
+ */
+async function checkedTarget(
+  url: URL,
+  from: URL | null,
+  allowHttp: boolean | 'allowed_hosts',
+  allowed: readonly AllowedHost[],
+  resolve: Resolver,
+  signal: AbortSignal,
+): Promise<ResolvedAddress> {
+  try {
+    checkUrl(url, allowHttp, allowed);
+    return await resolveTarget(url, allowed, resolve, signal);
+  } catch (err) {
+    if (!from || !(err instanceof FetchRefusedError) || err.reason === 'timeout' || err.reason === 'aborted') throw err;
+    throw new FetchRefusedError(err.reason, `${err.message} (where a redirect from ${describeUrl(from)} led)`, err.url, { cause: err });
+  }
+}
+
+function checkUrl(url: URL, allowHttp: boolean | 'allowed_hosts', allowed: readonly AllowedHost[]): void {
+  const httpAllowed = allowHttp === true || (allowHttp === 'allowed_hosts' && isAllowedHost(url, allowed));
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
+    const host = stripTrailingDot(url.hostname);
+    const message =
+      url.protocol === 'http:' && allowHttp === 'allowed_hosts'
+        ? `Refused to fetch ${describeUrl(url)}: plain http is allowed only towards a host an admin allowed (${allowed.length > 0 ? allowed.map(allowedHostText).join(', ') : 'none'}), and ${host}${url.port ? `:${url.port}` : ''} is not one; use https`
+        : `Refused to fetch ${describeUrl(url)}: the ${url.protocol.replace(/:$/, '')} scheme is not allowed here, only ${allowHttp === true ? 'https and http' : 'https'}`;
     throw new FetchRefusedError('scheme_not_allowed', message, describeUrl(url));
   }
   if (url.username || url.password) {
@@ -449,9 +485,9 @@ export async function guardedStreamFetch(input: string | URL, options: GuardedSt
   const { signal, release } = deadline(() => url, timeoutMs, ' without a response (redirects included)', options.signal);
 
   try {
+    let from: URL | null = null; // the URL that redirected here
     for (let redirects = 0; ; redirects++) {
-      checkUrl(url, options.allowHttp ?? false);
-      const target = await resolveTarget(url, allowed, resolve, signal);
+      const target = await checkedTarget(url, from, options.allowHttp ?? false, allowed, resolve, signal);
       const res = await send(url, target, { method, headers, body, ca: options.ca }, signal);
       const location = res.headers.location;
       const isRedirect = REDIRECT_STATUSES.has(res.statusCode ?? 0) && Boolean(location);
@@ -461,6 +497,7 @@ export async function guardedStreamFetch(input: string | URL, options: GuardedSt
         return { status: res.statusCode ?? 0, headers: flatHeaders(res), url: url.href, body: isRedirect ? Readable.from([]) : boundedBody(res, url, maxBytes, options.signal) };
       }
       res.destroy();
+      from = url;
       ({ url, method, body, headers } = redirectHop({ url, method, body, headers }, res.statusCode ?? 0, location!, redirects, maxRedirects));
     }
   } catch (err) {

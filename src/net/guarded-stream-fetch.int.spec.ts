@@ -95,6 +95,23 @@ describe('guardedStreamFetch', () => {
     expect(err.message).toContain('add localhost or localhost:');
   });
 
+  it("with allowHttp 'allowed_hosts', refuses a followed redirect from the allowed host to a public http URL", async () => {
+    const asked: string[] = [];
+    const resolve = async (hostname: string) => {
+      asked.push(hostname);
+      return [{ address: '93.184.216.34', family: 4 as const }];
+    };
+    const err = await refusal(`${server.origin}/redirect?to=${encodeURIComponent('http://public.test/x')}`, { allowHttp: 'allowed_hosts', allowedHosts: [`127.0.0.1:${server.port}`], resolve });
+    expect(err.reason).toBe('scheme_not_allowed');
+    expect(err.message).toBe(
+      `Refused to fetch http://public.test/x: plain http is allowed only towards a host an admin allowed (127.0.0.1:${server.port}), and public.test is not one; use https (where a redirect from ${server.origin}/redirect led)`,
+    );
+    expect(asked).toEqual([]);
+    // The same redirect with redirect: manual comes back to the caller, who decides (and checks) the next hop.
+    const manual = await guardedStreamFetch(`${server.origin}/redirect?to=${encodeURIComponent('http://public.test/x')}`, { allowHttp: 'allowed_hosts', allowedHosts: [`127.0.0.1:${server.port}`], redirect: 'manual' });
+    expect(manual.status).toBe(302);
+  });
+
   it('refuses a private address before connecting, as guardedFetch does', async () => {
     const before = server.requests.length;
     const err = await refusal(`${server.origin}/events`, { allowHttp: true });

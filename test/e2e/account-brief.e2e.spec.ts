@@ -199,7 +199,11 @@ describe('get_account_brief: csmcp and its connectors in one brief', () => {
     await openInBrowser(admin.authorization_url, 'desk-admin');
     const b = await brief({ company_id: 'c-acme' });
     const tickets = b.sources.find((s) => s.label === 'Open tickets')!;
-    expect(tickets).toMatchObject({ status: 'error', error: { code: 'NOT_AUTHORIZED', hint: 'authorise with: csmcp connectors authorize desk --user ann@example.com' }, credits: 0 });
+    expect(tickets).toMatchObject({
+      status: 'error',
+      error: { code: 'NOT_AUTHORIZED', hint: 'call authorize_connector with connector "desk" to authorise your own desk account (it gives you a link to open), then ask for the brief again' },
+      credits: 0,
+    });
     expect(b.sources.find((s) => s.label === 'CRM accounts')).toMatchObject({ status: 'ok', text: '["Acme","Globex"]' });
   });
 
@@ -239,7 +243,7 @@ describe('get_account_brief: csmcp and its connectors in one brief', () => {
     expect(b.sources[0]).toMatchObject({
       label: 'Open tickets',
       status: 'error',
-      error: { code: 'NEEDS_REAUTHORIZATION', hint: 'authorise with: csmcp connectors authorize desk --user ann@example.com' },
+      error: { code: 'NEEDS_REAUTHORIZATION', hint: 'call authorize_connector with connector "desk" to authorise your own desk account again (it gives you a link to open), then ask for the brief again' },
       credits: 0,
     });
     expect(b.sources[1]).toMatchObject({ label: 'CRM accounts', status: 'ok' });

@@ -138,7 +138,7 @@ describe('admin API (csmcp serve, embedded store)', () => {
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('NO_SUCH_ENDPOINT');
       expect(res.body.error.message).toMatch(/^GET \/admin\/api\/reports is not an admin API endpoint; the endpoints are: GET \/admin\/api\/integrations, /);
-      expect(res.body.error.details.endpoints).toHaveLength(27);
+      expect(res.body.error.details.endpoints).toHaveLength(37);
       // Not a way around the door: without a token it is 401 like everything else.
       expect((await api(null, 'GET', '/reports')).status).toBe(401);
     });

@@ -37,6 +37,7 @@ const READ_TOOLS = [
   'get_scorecard',
   'analyze_accounts',
   'get_credit_balance',
+  'authorize_connector',
 ];
 const WRITE_TOOLS = [
   'create_cta',
@@ -139,22 +140,23 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       for (const tool of tools) {
         expect([tool.name, typeof tool.description, (tool.description ?? '').length > 40]).toEqual([tool.name, 'string', true]);
         expect(tool.inputSchema.type).toBe('object');
-        // The default price list: a read 1 credit, an analysis 5, a write 2, the balance free.
-        const price = tool.name === 'get_credit_balance' ? 'Cost: free (no credits).' : `Cost: ${WRITE_TOOLS.includes(tool.name) ? 2 : tool.name === 'analyze_accounts' ? 5 : 1} credit`;
+        // The default price list: a read 1 credit, an analysis 5, a write 2, the balance and authorising one's own connector account free.
+        const price = ['get_credit_balance', 'authorize_connector'].includes(tool.name) ? 'Cost: free (no credits).' : `Cost: ${WRITE_TOOLS.includes(tool.name) ? 2 : tool.name === 'analyze_accounts' ? 5 : 1} credit`;
         expect([tool.name, tool.description]).toEqual([tool.name, expect.stringContaining(`\n\n${price}`)]);
         expect(tool.outputSchema).toMatchObject({ type: 'object', properties: expect.any(Object) });
         expect(tool.annotations).toEqual({
           title: expect.any(String),
-          readOnlyHint: WRITE_TOOLS.includes(tool.name) ? false : true,
+          // authorize_connector starts an authorization at an external service: not read-only, open world.
+          readOnlyHint: WRITE_TOOLS.includes(tool.name) || tool.name === 'authorize_connector' ? false : true,
           destructiveHint: tool.name.startsWith('update_'),
           // The brief reaches external servers (open world) whose answers change between calls.
-          idempotentHint: !tool.name.startsWith('create_') && tool.name !== 'get_account_brief',
-          openWorldHint: tool.name === 'get_account_brief',
+          idempotentHint: !tool.name.startsWith('create_') && tool.name !== 'get_account_brief' && tool.name !== 'authorize_connector',
+          openWorldHint: tool.name === 'get_account_brief' || tool.name === 'authorize_connector',
         });
       }
     }
 
-    it('gives a CSM with cs:read cs:write all 19 tools (not the admin ones), each described with input and output schemas, annotations and its price', async () => {
+    it('gives a CSM with cs:read cs:write all 20 tools (not the admin ones), each described with input and output schemas, annotations and its price', async () => {
       for (const path of PATHS) {
         const { client } = await track(connectStreamable(url(path), book.ann.token));
         const { tools } = await client.listTools();
@@ -162,14 +164,14 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
         checkListing(tools);
       }
       const legacy = await track(connectLegacySse(server.url, book.ann.token));
-      expect((await legacy.client.listTools()).tools).toHaveLength(19);
+      expect((await legacy.client.listTools()).tools).toHaveLength(20);
     });
 
     it('gives a cs:read token only the read tools', async () => {
       const { client } = await track(connectStreamable(url(), book.ann.readToken));
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual([...READ_TOOLS].sort());
-      expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+      expect(tools.every((t) => t.annotations?.readOnlyHint === true || t.name === 'authorize_connector')).toBe(true);
       checkListing(tools);
     });
 
@@ -210,6 +212,8 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       // No brief sources in this stack: csmcp's own summary alone, and sampling not offered by this client.
       const brief = await use('get_account_brief', { company_id: companyId, summarize: true });
       expect(brief).toMatchObject({ summary: { company: { company_id: companyId } }, sources: [], written_summary: null, summary_note: expect.stringContaining('does not support sampling') });
+      // No user-specific connector in this stack: nothing to authorise.
+      expect(await use('authorize_connector', {})).toEqual({ connectors: [], authorization: null });
       const scorecard = await use('get_scorecard', { company_id: companyId, history_limit: 3 });
       expect(scorecard).toMatchObject({ company_id: companyId, overall: { score: expect.any(Number) } });
       const timeline = await use('list_timeline_activities', { company_id: companyId, limit: 5 });
@@ -258,7 +262,7 @@ describe('MCP over real HTTP with the SDK client (csmcp serve, embedded SQLite)'
       expect((timeline.items as Array<{ activity_id: string; subject: string }>).find((a) => a.activity_id === activityId)).toMatchObject({ subject: 'QBR prep call' });
     });
 
-    it('called all 19 tools, every answer valid against its output schema', () => {
+    it('called all 20 tools, every answer valid against its output schema', () => {
       expect([...called].sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
     });
 

@@ -80,7 +80,7 @@ describe('one MCP session across two csmcp instances on the same PostgreSQL sche
     const joined = await track(connectStreamable(`${b.url}/mcp`, book.ann.token, { sessionId }));
     onB = joined.client;
     expect(joined.transport.sessionId).toBe(sessionId);
-    expect((await onB.listTools()).tools).toHaveLength(19);
+    expect((await onB.listTools()).tools).toHaveLength(20);
     // B reads A's write at once: the session's last write is in the shared state store.
     expect(await call(onB, 'get_cta', { cta_id: viaA.entity_id })).toMatchObject({ name: first });
 

@@ -49,6 +49,10 @@ export class AdminApi {
     return this.json<T>('PATCH', path, {}, body);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.json<T>('DELETE', path, {});
+  }
+
   /** A download (the usage report as CSV): its body, and the file name the server gives it. */
   async download(path: string, query: Query, accept: string): Promise<{ blob: Blob; fileName: string | null }> {
     const response = await this.send('GET', path, query, undefined, accept);

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { AdminApi, ApiError, messageOf } from './api';
 import { Auth } from './auth';
 import { AuditDetailPage, AuditPage } from './pages/audit';
+import { ConnectorDetailPage } from './pages/connector-detail';
+import { ConnectorsPage } from './pages/connectors';
 import { CreditsPage } from './pages/credits';
 import { IntegrationDetailPage, IntegrationsPage } from './pages/integrations';
 import { UsagePage } from './pages/usage';
@@ -19,6 +21,7 @@ type Screen =
 
 const PAGES = [
   { path: '/integrations', title: 'Integrations' },
+  { path: '/connectors', title: 'Connectors' },
   { path: '/users', title: 'Users' },
   { path: '/write-policy', title: 'Write policy' },
   { path: '/credits', title: 'Credits' },
@@ -167,6 +170,8 @@ function Page(props: { route: Route }) {
   switch (section) {
     case 'integrations':
       return param ? <IntegrationDetailPage clientId={decodeURIComponent(param)} /> : <IntegrationsPage />;
+    case 'connectors':
+      return param ? <ConnectorDetailPage name={decodeURIComponent(param)} /> : <ConnectorsPage />;
     case 'users':
       return <UsersPage />;
     case 'write-policy':

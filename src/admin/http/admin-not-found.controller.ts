@@ -31,6 +31,16 @@ export const ADMIN_ENDPOINTS = [
   'POST /admin/api/sessions/{session_id}/revert',
   'GET /admin/api/tools',
   'GET /admin/api/me',
+  'GET /admin/api/connectors',
+  'POST /admin/api/connectors',
+  'GET /admin/api/connectors/{name}',
+  'PATCH /admin/api/connectors/{name}',
+  'DELETE /admin/api/connectors/{name}',
+  'POST /admin/api/connectors/{name}/authorize',
+  'POST /admin/api/connectors/{name}/test',
+  'GET /admin/api/brief-sources',
+  'POST /admin/api/brief-sources',
+  'DELETE /admin/api/brief-sources/{id}',
 ] as const;
 
 /** Anything else under /admin/api (registered last): 404 in the admin API's shape, with what exists. */

@@ -2,8 +2,8 @@ import type { AuditActor, AuditEntry, CreditPricesSetBody, ToolKind } from './au
 
 /** Default prices (credits per call): a read 1, an analysis 5, a write 2. Refused and failed calls cost 0. */
 export const DEFAULT_PRICES: Readonly<Record<ToolKind, number>> = { read: 1, analysis: 5, write: 2 };
-/** Looking at one's own balance, and an admin's audit and usage queries, cost nothing. */
-export const DEFAULT_TOOL_PRICES: Readonly<Record<string, number>> = { get_credit_balance: 0, query_audit_log: 0, get_credit_usage: 0 };
+/** Looking at one's own balance, authorising one's own connector account, and an admin's audit and usage queries, cost nothing. */
+export const DEFAULT_TOOL_PRICES: Readonly<Record<string, number>> = { get_credit_balance: 0, query_audit_log: 0, get_credit_usage: 0, authorize_connector: 0 };
 
 export interface PriceList {
   readonly byKind: Readonly<Record<ToolKind, number>>;

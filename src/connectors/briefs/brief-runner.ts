@@ -84,7 +84,7 @@ export class BriefRunner {
       result = await this.client.callTool(connector, caller.user, source.tool, args, { timeoutMs: source.timeoutMs });
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
-      return fail(error.code, error.message, hintFor(error, source.connector, userSpecific, caller.user), error.category === 'CONNECTION' ? 'failed' : 'refused');
+      return fail(error.code, error.message, hintFor(error, source.connector, userSpecific, caller), error.category === 'CONNECTION' ? 'failed' : 'refused');
     }
     const text = textOf(result);
     const structured = result.structuredContent ?? null;
@@ -97,12 +97,16 @@ export class BriefRunner {
   }
 }
 
-/** What the caller can do about it, when they can. */
-function hintFor(error: ConnectorError, connector: string, userSpecific: boolean, user: ConnectorUser): string | null {
+/**
+ * What the caller can do about it, when they can. On a user-specific connector the user authorises
+ * their own account through the MCP tool authorize_connector, once the organisation has (an admin).
+ */
+function hintFor(error: ConnectorError, connector: string, userSpecific: boolean, caller: BriefCaller): string | null {
   if (error.code === 'NOT_AUTHORIZED' || error.code === 'NEEDS_REAUTHORIZATION') {
-    return userSpecific && !/organisation/.test(error.message)
-      ? `authorise with: csmcp connectors authorize ${connector} --user ${user.email}`
-      : `an admin authorises it with: csmcp connectors authorize ${connector}`;
+    const again = error.code === 'NEEDS_REAUTHORIZATION' ? 'again ' : '';
+    if (!userSpecific || /organisation/.test(error.message)) return `an admin authorises it ${again}for the organisation: csmcp connectors authorize ${connector} (or the admin console)`;
+    if (caller.origin.actor.type === 'client') return `${connector} answers with each user's own account: a machine client cannot use it (authorize_connector is for people)`;
+    return `call authorize_connector with connector "${connector}" to authorise your own ${connector} account ${again}(it gives you a link to open), then ask for the brief again`;
   }
   if (error.code === 'FETCH_REFUSED') return `an admin can allow the host: csmcp connectors update ${connector} --allow-host HOST`;
   return null;

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { guardedStreamFetch, type GuardedStreamOptions } from '../../net/guarded-fetch';
 import type { ConnectorSettings } from '../registry/connector';
-import { hostAllowed } from '../registry/connector.decider';
 
 /** What one response from an external server may weigh: tool results, metadata, an event stream's whole life. */
 export const CONNECTOR_FETCH_MAX_BYTES = 8 * 1024 * 1024;
@@ -35,7 +34,8 @@ export function connectorFetch(connector: Pick<ConnectorSettings, 'allowedHosts'
       headers: headerRecord(init?.headers),
       body: await bodyOf(init?.body),
       redirect: init?.redirect === 'manual' || init?.redirect === 'error' ? 'manual' : 'follow',
-      allowHttp: url.protocol === 'http:' && hostAllowed(url, connector.allowedHosts),
+      // Plain http only towards an allowed host, checked at every redirect hop too (not just the first URL).
+      allowHttp: 'allowed_hosts',
       allowedHosts: connector.allowedHosts,
       maxBytes: options.maxBytes ?? CONNECTOR_FETCH_MAX_BYTES,
       headersTimeoutMs: options.headersTimeoutMs ?? CONNECTOR_FETCH_HEADERS_TIMEOUT_MS,

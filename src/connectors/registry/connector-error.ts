@@ -12,6 +12,8 @@ const CATEGORY_OF = {
   COMPANY_AUTHORIZATION_FIRST: 'ILLEGAL_STATE',
   NOT_USER_SPECIFIC: 'ILLEGAL_STATE',
   TOKEN_KEY_MISSING: 'ILLEGAL_STATE',
+  /** A machine client (client credentials) asked for what only a person can do: authorise their own account. */
+  NOT_A_USER: 'ILLEGAL_STATE',
   /** Nobody authorised it yet (for this user, or for the organisation). */
   NOT_AUTHORIZED: 'AUTHORIZATION',
   /** It was authorised, but the grant was revoked or expired, or the server refuses csmcp's client. */

@@ -7,7 +7,7 @@ const names = (tools: { name: string }[]) => tools.map((t) => t.name);
 describe('visibleTools', () => {
   it('offers a csm with cs:read and cs:write every read and write tool, not the admin tools', () => {
     const tools = names(visibleTools(testPrincipal(), DEFAULT_POLICY));
-    expect(tools).toHaveLength(19);
+    expect(tools).toHaveLength(20);
     expect(tools).toContain('get_credit_balance');
     expect(tools).not.toContain('query_audit_log');
   });
@@ -20,7 +20,7 @@ describe('visibleTools', () => {
 
   it('offers only reads to a token without cs:write, and nothing to one without cs:read', () => {
     const reads = names(visibleTools(testPrincipal({ scopes: ['cs:read'] }), DEFAULT_POLICY));
-    expect(reads).toHaveLength(12);
+    expect(reads).toHaveLength(13);
     expect(reads).not.toContain('create_cta');
     expect(names(visibleTools(testPrincipal({ scopes: ['cs:write'] }), DEFAULT_POLICY))).not.toContain('list_ctas');
   });

@@ -1,6 +1,7 @@
 import { getCreditUsageTool } from './admin/get-credit-usage.tool';
 import { queryAuditLogTool } from './admin/query-audit-log.tool';
 import { analyzeAccountsTool } from './read/analyze-accounts.tool';
+import { authorizeConnectorTool } from './read/authorize-connector.tool';
 import { getCreditBalanceTool } from './read/get-credit-balance.tool';
 import { getAccountBriefTool } from './read/get-account-brief.tool';
 import { getAccountSummaryTool } from './read/get-account-summary.tool';
@@ -38,6 +39,7 @@ export const CS_TOOLS: readonly ToolDefinition[] = Object.freeze([
   analyzeAccountsTool,
   getCreditBalanceTool,
   getAccountBriefTool,
+  authorizeConnectorTool,
   createCtaTool,
   updateCtaTool,
   createCtaTaskTool,

@@ -218,6 +218,21 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('MCP tools on the real applicat
       });
     });
 
+    it('lists the user-specific connectors for authorize_connector, and refuses one the organisation has not authorised, or a machine client', async () => {
+      const admin = { actor: { type: 'system', id: 'tools-int' } as const, toolName: 'test' };
+      await h.app.get(ConnectorRegistry).register({ name: `helpdesk-${kind}`, url: 'https://helpdesk.example/mcp', auth: 'oauth_dynamic', authorizationScope: 'user' }, admin);
+      const listed = await call(ann, 'authorize_connector');
+      expect(listed.structured).toEqual({
+        connectors: [{ name: `helpdesk-${kind}`, url: 'https://helpdesk.example/mcp', organisation_authorized: false, status: 'not_authorized', problem: null, authorized_at: null, expires_at: null }],
+        authorization: null,
+      });
+      expect(listed.text).toContain(`- helpdesk-${kind}: not available yet (an admin authorises it for the organisation first)`);
+      expect(await refusal(ann.call('authorize_connector', { connector: `helpdesk-${kind}` }))).toMatchObject({ code: 'COMPANY_AUTHORIZATION_FIRST' });
+      expect(await refusal(ann.call('authorize_connector', { connector: `desk-${kind}` }))).toMatchObject({ code: 'NO_AUTHORIZATION_NEEDED' });
+      const machine = new ToolSession(h, testPrincipal({ userId: 'client-sync', email: null, actor: 'client', scopes: ['cs:read'] }));
+      expect(await refusal(machine.call('authorize_connector', {}))).toMatchObject({ code: 'NOT_A_USER' });
+    });
+
     it('lists CTAs with filters, and renders them one per line', async () => {
       const listed = await call(ann, 'list_ctas', { company_id: 'c-acme', open_only: true, type: ['Risk', 'Objective'], sort: 'due_date' });
       expect((listed.structured.items as Array<{ name: string }>).map((t) => t.name)).toEqual(['Renewal at risk', 'Roll out to EU']);

@@ -18,8 +18,10 @@ import { validators } from './testing/schema-validator';
 
 const READS = [
   'search_companies', 'get_company', 'get_account_summary', 'list_ctas', 'get_cta', 'list_success_plans', 'get_success_plan',
-  'list_timeline_activities', 'get_scorecard', 'analyze_accounts', 'get_credit_balance', 'get_account_brief',
+  'list_timeline_activities', 'get_scorecard', 'analyze_accounts', 'get_credit_balance', 'get_account_brief', 'authorize_connector',
 ];
+/** Reach outside csmcp: the brief (its connectors' servers) and authorize_connector (which starts an authorization there). */
+const OPEN_WORLD = ['get_account_brief', 'authorize_connector'];
 const ADMIN = ['query_audit_log', 'get_credit_usage'];
 const WRITES = ['create_cta', 'update_cta', 'create_cta_task', 'create_success_plan', 'update_success_plan', 'create_timeline_activity', 'update_timeline_activity'];
 
@@ -51,11 +53,11 @@ describe('the MCP tool catalogue', () => {
   it.each(CS_TOOLS.map((t) => [t.name, t] as const))('%s: kind, scope and annotations fit what it does', (name, tool) => {
     expect(tool.title.length).toBeGreaterThan(3);
     expect(tool.description.length).toBeGreaterThan(150);
-    // Only the brief reaches outside csmcp (its connectors' servers).
-    expect(tool.annotations.openWorldHint).toBe(name === 'get_account_brief');
+    expect(tool.annotations.openWorldHint).toBe(OPEN_WORLD.includes(name));
     if (READS.includes(name) || ADMIN.includes(name)) {
       expect(tool).toMatchObject({ scope: ADMIN.includes(name) ? 'admin' : 'cs:read', kind: name === 'analyze_accounts' ? 'analysis' : 'read' });
-      expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+      // authorize_connector changes no csmcp data, but starts an authorization at the external service.
+      expect(tool.annotations).toMatchObject({ readOnlyHint: name !== 'authorize_connector', destructiveHint: false });
       expect(tool.describeChange).toBeUndefined();
     } else {
       const update = name.startsWith('update_');
@@ -134,5 +136,13 @@ describe('toToolError', () => {
     expect(toToolError(new ConcurrencyError('cta-1', 3, 4))).toMatchObject({ code: 'CONFLICT' });
     expect(toToolError(new Error('SQLITE_CORRUPT at /data/events.db'))).toBeNull();
     expect(toToolError('a string')).toBeNull();
+  });
+
+  it('names the cause when the database named it: a full disk or read-only files, never the file or the SQL', () => {
+    const full = toToolError(new StoreUnavailableError('appending (SQLITE_FULL: database or disk is full at /data/events.db)', undefined, 'disk_full'));
+    expect(full).toEqual({ code: 'UNAVAILABLE', message: expect.stringContaining('temporarily unavailable (its disk is full: an operator has to free space), retry shortly') });
+    const readOnly = toToolError(new StoreUnavailableError('appending (SQLITE_READONLY)', undefined, 'read_only'));
+    expect(readOnly?.message).toContain('(its files are read-only: an operator has to make them writable)');
+    expect(`${full?.message} ${readOnly?.message}`).not.toMatch(/SQLITE|events\.db/);
   });
 });
