@@ -35,10 +35,10 @@ function demoBook(): { options: DemoOptions; user: { email: string; name: string
     .map((c) => c.companyId);
   return { options, user, companies };
 }
-const toolCall = (name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+export const toolCall = (name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
 
 /** The tools measured: each call moves to the next company so that reads and writes spread over the book. */
-function csmcpCalls(companies: readonly string[], ctaIds: () => readonly string[]): McpCall[] {
+export function csmcpCalls(companies: readonly string[], ctaIds: () => readonly string[]): McpCall[] {
   const companyId = (n: number) => companies[n % companies.length];
   const call = (label: string, args: (n: number) => Record<string, unknown>): McpCall => ({
     label,
@@ -133,7 +133,13 @@ async function startCsmcp(book: ReturnType<typeof demoBook>, log: (line: string)
     const port = await freePort();
     const logFile = join(dir, 'serve.log');
     const logFd = openSync(logFile, 'a');
-    const server = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', logFd, logFd] });
+    // CSMCP_BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (open it in
+    // Chrome DevTools or speedscope); only the server, not the CLI commands that set the store up.
+    // (node flags, not NODE_OPTIONS: node refuses --cpu-prof there).
+    const profileDir = process.env.CSMCP_BENCH_CPU_PROF;
+    const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    if (profileDir) log(`  csmcp: CPU profile of the server to ${profileDir}`);
+    const server = spawn(process.execPath, [...nodeFlags, bin, 'serve', '--port', String(port), '--host', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
     const stop = async () => {
       await stopChild(server);
@@ -162,7 +168,7 @@ async function startCsmcp(book: ReturnType<typeof demoBook>, log: (line: string)
 }
 
 /** CTAs for update_cta to work on, created through the endpoint itself (stateless calls). */
-async function createCtas(started: StartedTarget, companies: readonly string[]): Promise<string[]> {
+export async function createCtas(started: StartedTarget, companies: readonly string[]): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < UPDATABLE_CTAS; i++) {
     const response = await fetch(started.url, {
@@ -183,7 +189,7 @@ async function createCtas(started: StartedTarget, companies: readonly string[]):
 }
 
 /** JSON, or the data of the first SSE event. */
-function parseAny(text: string): unknown {
+export function parseAny(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -197,7 +203,7 @@ function parseAny(text: string): unknown {
 }
 
 /** The first string under `key` anywhere in a value (structuredContent's shape is the tool's business). */
-function findString(value: unknown, key: string): string | undefined {
+export function findString(value: unknown, key: string): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [k, v] of Object.entries(value)) {
     if (k === key && typeof v === 'string') return v;
@@ -207,8 +213,8 @@ function findString(value: unknown, key: string): string | undefined {
   return undefined;
 }
 
-async function waitReady(base: string, server: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+export async function waitReady(base: string, server: ChildProcess, logFile: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`csmcp serve exited with ${server.exitCode}: ${shorten(readFileSync(logFile, 'utf8'), 500)}`);
     try {
@@ -218,10 +224,10 @@ async function waitReady(base: string, server: ChildProcess, logFile: string): P
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`csmcp serve was not ready within 60 s: ${shorten(readFileSync(logFile, 'utf8'), 500)}`);
+  throw new Error(`csmcp serve was not ready within ${Math.round(timeoutMs / 1000)} s: ${shorten(readFileSync(logFile, 'utf8'), 500)}`);
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -233,7 +239,7 @@ function freePort(): Promise<number> {
 }
 
 /** The folder holding package.json and bin/: this file runs from bench/mcp (ts) or dist/bench/mcp (built). */
-function repositoryRoot(): string {
+export function repositoryRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'bin', 'csmcp.js'))) {
     const parent = dirname(dir);

@@ -8,7 +8,7 @@ import { callOnce, measureLoad, openSession, shorten } from './load';
 import { describeErrors } from './responses';
 import { SkipTarget, type McpBenchTarget, type McpBudget, type McpComparison, type McpMode, type McpResult, type McpRun } from './types';
 
-export const MCP_FULL_BUDGET: McpBudget = { runSeconds: 5, warmupSeconds: 1, concurrencies: [1, 16, 64] };
+export const MCP_FULL_BUDGET: McpBudget = { runSeconds: 3, warmupSeconds: 1, concurrencies: [1, 16, 64] };
 export const MCP_QUICK_BUDGET: McpBudget = { runSeconds: 2, warmupSeconds: 1, concurrencies: [1, 16, 64] };
 
 type Log = (line: string) => void;

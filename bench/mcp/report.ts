@@ -48,12 +48,12 @@ export function renderMcp(result: McpResult): string {
 }
 
 /** "0.123 ms": CPU per call is often well under a millisecond. */
-function formatCpu(ms: number): string {
+export function formatCpu(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
   return ms < 1 ? `${ms.toFixed(3)} ms` : formatMs(ms);
 }
 
-function grid(header: string[], rows: string[][], numeric: ReadonlySet<number>): string[] {
+export function grid(header: string[], rows: string[][], numeric: ReadonlySet<number>): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     '  ' + cells.map((cell = '', i) => (numeric.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();

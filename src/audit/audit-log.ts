@@ -18,6 +18,7 @@ import {
   type ToolCallBody,
 } from './domain/audit-entry';
 import { cloneLedger, evolveLedger, initialLedger, refuseCharge, type CreditRefusal, type LedgerState } from './domain/ledger';
+import { LedgerSnapshots, loadLedgerSnapshot } from './ledger-snapshot';
 
 /** A call the balance or a limit cannot cover: nothing was done, and the refusal is in the log. */
 export class CreditRefusalError extends Error {
@@ -73,8 +74,12 @@ export class AuditLog {
   private loading: Promise<void> | null = null;
   private readonly queue: Job[] = [];
   private draining = false;
+  /** Start-up from the latest ledger snapshot, folding only the log's tail (see ledger-snapshot.ts). */
+  readonly snapshots: LedgerSnapshots;
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: EventStore) {
+    this.snapshots = new LedgerSnapshots(store);
+  }
 
   /** The ledger as this process last saw it (read on first use; current after each append it makes). */
   async ledger(): Promise<LedgerState> {
@@ -86,6 +91,11 @@ export class AuditLog {
   async refresh(): Promise<LedgerState> {
     this.loading ??= (async () => {
       try {
+        if (!this.loaded && this.state.head === null) {
+          const snapshot = await loadLedgerSnapshot(this.store);
+          if (snapshot) this.state = snapshot;
+          this.snapshots.loadedFrom(snapshot?.head?.seq ?? null);
+        }
         for (;;) {
           const from = this.state.head ? this.state.head.seq + 1 : 0;
           const events = await this.store.readStream(AUDIT_STREAM, { fromRevision: from, maxCount: 5_000 });
@@ -93,6 +103,7 @@ export class AuditLog {
           if (events.length < 5_000) break;
         }
         this.loaded = true;
+        this.snapshots.maybeSave(this.state);
       } finally {
         this.loading = null;
       }
@@ -196,6 +207,7 @@ export class AuditLog {
                   audit,
                 ]);
           this.state = planned.state;
+          this.snapshots.maybeSave(this.state);
           const byStream = new Map(result.streams.map((r) => [r.streamName, r]));
           let at = 0;
           for (const job of batch) {

@@ -1,5 +1,5 @@
-export type { SqlParam, SqlExecutor, ReadModelDatabase } from './sql';
-export { toPostgresPlaceholders } from './sql';
+export type { SqlParam, SqlExecutor, ReadModelDatabase, TransactionExecutor } from './sql';
+export { send, toPostgresPlaceholders } from './sql';
 export { AsyncMutex } from './async-mutex';
 export { createTablesOnce } from './ddl';
 export { SqliteReadModelDatabase, type SqliteReadModelDatabaseOptions } from './sqlite-read-model-database';

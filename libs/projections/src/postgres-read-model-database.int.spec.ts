@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { StoreUnavailableError } from '@csmcp/event-store';
 import { DATABASE_URL, dropSchema, freshSchemaName } from '../test/support/postgres';
 import { PostgresReadModelDatabase } from './postgres-read-model-database';
+import { send } from './sql';
 
 const schema = freshSchemaName('csmcp_rmdb');
 let db: PostgresReadModelDatabase;
@@ -114,5 +115,56 @@ describe('PostgresReadModelDatabase', () => {
     await other.get('SELECT 1');
     await other.close();
     await expect(other.get('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  describe('queued statements in a transaction', () => {
+    beforeAll(async () => {
+      await db.exec('CREATE TABLE queued (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)');
+    });
+
+    it('runs them in order, and a statement awaited after them sees their effects', async () => {
+      const seen = await db.transaction(async (tx) => {
+        for (let i = 1; i <= 50; i++) tx.queue('INSERT INTO queued (id, v) VALUES (?, ?)', [i, i]);
+        tx.queue('UPDATE queued SET v = v * 10 WHERE id <= ?', [10]);
+        await send(tx, 'UPDATE queued SET v = v + 1 WHERE id = ?', [1]);
+        return tx.get<{ n: number; total: number }>('SELECT COUNT(*) AS n, SUM(v) AS total FROM queued');
+      });
+      // 1..50 summed (1275), ids 1-10 ten times (+495), id 1 plus one.
+      expect(seen).toEqual({ n: 50, total: 1275 + 495 + 1 });
+      expect(await db.get('SELECT v FROM queued WHERE id = 1')).toEqual({ v: 11 });
+    });
+
+    it("throws the failing statement's own error at the next awaited one, and the transaction writes nothing", async () => {
+      const attempt = db.transaction(async (tx) => {
+        tx.queue('INSERT INTO queued (id, v) VALUES (?, ?)', [100, 1]);
+        tx.queue('INSERT INTO queued (id, v) VALUES (?, ?)', [100, 2]);
+        tx.queue('INSERT INTO queued (id, v) VALUES (?, ?)', [101, 3]);
+        await tx.get('SELECT 1 AS one');
+      });
+      await expect(attempt).rejects.toMatchObject({ code: '23505' });
+      expect(await db.get('SELECT COUNT(*) AS n FROM queued WHERE id >= 100')).toEqual({ n: 0 });
+    });
+
+    it('fails the transaction at its end when nothing was awaited after the failing statement', async () => {
+      const attempt = db.transaction(async (tx) => {
+        tx.queue('INSERT INTO queued (id, v) VALUES (?, ?)', [200, 1]);
+        tx.queue('INSERT INTO queued (id, v) VALUES (?, ?)', [201, null as unknown as number]);
+      });
+      await expect(attempt).rejects.toMatchObject({ code: '23502' });
+      expect(await db.get('SELECT COUNT(*) AS n FROM queued WHERE id >= 200')).toEqual({ n: 0 });
+      // The connection is usable afterwards.
+      await db.transaction(async (tx) => tx.queue('INSERT INTO queued (id, v) VALUES (?, ?)', [202, 1]));
+      expect(await db.get('SELECT v FROM queued WHERE id = 202')).toEqual({ v: 1 });
+    });
+
+    it('keeps working after the table its prepared statements name is dropped and created again', async () => {
+      for (const type of ['INTEGER', 'BIGINT']) {
+        await db.exec(`DROP TABLE IF EXISTS recreated; CREATE TABLE recreated (id INTEGER PRIMARY KEY, v ${type})`);
+        await db.transaction(async (tx) => {
+          for (let i = 0; i < 8; i++) tx.queue('INSERT INTO recreated (id, v) VALUES (?, ?)', [i, i]);
+        });
+        expect(await db.get('SELECT COUNT(*) AS n FROM recreated')).toEqual({ n: 8 });
+      }
+    });
   });
 });

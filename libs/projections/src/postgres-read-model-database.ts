@@ -1,6 +1,6 @@
 import type * as Pg from 'pg';
 import { StoreUnavailableError } from '@csmcp/event-store';
-import { toPostgresPlaceholders, type ReadModelDatabase, type SqlExecutor, type SqlParam } from './sql';
+import { toPostgresPlaceholders, type ReadModelDatabase, type SqlParam, type TransactionExecutor } from './sql';
 
 export interface PostgresReadModelDatabaseOptions {
   readonly connectionString: string;
@@ -10,6 +10,12 @@ export interface PostgresReadModelDatabaseOptions {
   readonly poolSize?: number;
   /** How long to wait for a connection before failing with StoreUnavailableError. Default 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a statement may wait for its answer before failing with StoreUnavailableError (the
+   * connection is then dropped). Default 15 s. Without it, a database that vanished without closing
+   * the connection (a network partition) hangs every caller for good.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 const INT8_OID = 20;
@@ -40,6 +46,13 @@ export class PostgresReadModelDatabase implements ReadModelDatabase {
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      query_timeout: options.queryTimeoutMs ?? 15_000,
+      // Probes from 10 s of silence on: a connection to a database that vanished is found dead in a minute, not 2 hours.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      // Queries written one after another go out without waiting for each answer: what makes a
+      // transaction's queued statements (TransactionExecutor.queue) cost one round trip, not one each.
+      pipeline: true,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
@@ -67,16 +80,19 @@ export class PostgresReadModelDatabase implements ReadModelDatabase {
     await this.onAnyClient(sql, undefined);
   }
 
-  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
     await this.init();
     const client = await this.acquire();
     let broken = false;
     try {
-      await query(client, 'BEGIN', undefined);
       const tx = new PostgresTransaction(client);
       let result: T;
       try {
+        // Pipelined ahead of the work's first statement: no round trip of its own.
+        tx.queue('BEGIN');
         result = await work(tx);
+        // Queued statements still on their way: their failure is the transaction's.
+        await tx.settle();
       } catch (error) {
         tx.finish();
         try {
@@ -169,9 +185,12 @@ export class PostgresReadModelDatabase implements ReadModelDatabase {
   }
 }
 
-class PostgresTransaction implements SqlExecutor {
+class PostgresTransaction implements TransactionExecutor {
   readonly dialect = 'postgres' as const;
   private active = true;
+  /** Queued statements not answered yet, and the first failure among them. */
+  private readonly pending = new Set<Promise<unknown>>();
+  private failure: { error: unknown } | null = null;
 
   constructor(private readonly client: Pg.PoolClient) {}
 
@@ -179,21 +198,59 @@ class PostgresTransaction implements SqlExecutor {
     this.active = false;
   }
 
+  queue(sql: string, params?: readonly SqlParam[]): void {
+    this.throwIfFailed();
+    const sent = query(this.checked(), sql, params, true).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= { error };
+      },
+    );
+    this.pending.add(sent);
+    void sent.finally(() => this.pending.delete(sent));
+  }
+
+  /** Waits for the queued statements; throws the first failure. */
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    this.throwIfFailed();
+  }
+
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
-    const result = await query(this.checked(), sql, params);
+    const result = await this.answer(sql, params);
     return { changes: result.rowCount ?? 0 };
   }
 
   async all<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
-    return (await query(this.checked(), sql, params)).rows as T[];
+    return (await this.answer(sql, params)).rows as T[];
   }
 
   async get<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
-    return (await query(this.checked(), sql, params)).rows[0] as T | undefined;
+    return (await this.answer(sql, params)).rows[0] as T | undefined;
   }
 
   async exec(sql: string): Promise<void> {
-    await query(this.checked(), sql, undefined);
+    await this.answer(sql, undefined);
+  }
+
+  /**
+   * Answers come in order: once this one is in, every statement queued before it has been answered.
+   * A queued one that failed aborted the transaction: its error, not this one's "transaction aborted".
+   */
+  private async answer(sql: string, params: readonly SqlParam[] | undefined): Promise<Pg.QueryResult> {
+    this.throwIfFailed();
+    try {
+      const result = await query(this.checked(), sql, params);
+      this.throwIfFailed();
+      return result;
+    } catch (error) {
+      await this.settle();
+      throw error;
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   private checked(): Pg.PoolClient {
@@ -202,10 +259,23 @@ class PostgresTransaction implements SqlExecutor {
   }
 }
 
-async function query(on: Pg.PoolClient, sql: string, params: readonly SqlParam[] | undefined): Promise<Pg.QueryResult> {
+/** Names of the prepared statements: texts queued in transactions (projection writes, a bounded set). */
+const preparedNames = new Map<string, string>();
+const MAX_PREPARED = 500;
+
+function preparedName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) preparedNames.set(text, (name = `csmcp_rm_${preparedNames.size}`));
+  return name;
+}
+
+async function query(on: Pg.PoolClient, sql: string, params: readonly SqlParam[] | undefined, prepare = false): Promise<Pg.QueryResult> {
   try {
     if (params === undefined || params.length === 0) return await on.query(toPostgresPlaceholders(sql));
-    return await on.query(toPostgresPlaceholders(sql), params.map(bindValue));
+    const text = toPostgresPlaceholders(sql);
+    const name = prepare ? preparedName(text) : undefined;
+    if (name !== undefined) return await on.query({ name, text, values: params.map(bindValue) });
+    return await on.query(text, params.map(bindValue));
   } catch (error) {
     throw toReadModelError(error, 'statement failed');
   }
@@ -233,7 +303,8 @@ function isConnectionFailure(error: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   if (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300' || CONNECTION_ERROR_CODES.has(code)) return true;
   const message = typeof e?.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed|Cannot use a pool after calling end/i.test(message);
+  // 'Query read timeout': query_timeout expired, no answer in time.
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed|Cannot use a pool after calling end|Query read timeout/i.test(message);
 }
 
 function toReadModelError(error: unknown, what: string): Error {

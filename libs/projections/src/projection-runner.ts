@@ -11,7 +11,7 @@ import {
 import { ProjectionApplyError, ProjectionTimeoutError, ProjectionVersionConflictError } from './errors';
 import { validateProjections, type Projection } from './projection';
 import { createTablesOnce } from './ddl';
-import type { ReadModelDatabase, SqlExecutor } from './sql';
+import { send, type ReadModelDatabase, type SqlExecutor } from './sql';
 
 export interface ProjectionLogger {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -399,8 +399,9 @@ export class ProjectionRunner {
         }
         applied = event.position;
       }
+      // Queued: on PostgreSQL it rides with the batch's statements and the COMMIT, no round trip of its own.
       if (applied !== stored)
-        await tx.run('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ?', [
+        await send(tx, 'UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ?', [
           formatPosition(applied),
           new Date().toISOString(),
           projection.name,

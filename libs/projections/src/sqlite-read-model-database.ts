@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '@csmcp/event-store';
 import { AsyncMutex } from './async-mutex';
-import type { ReadModelDatabase, SqlExecutor, SqlParam } from './sql';
+import type { ReadModelDatabase, SqlParam, TransactionExecutor } from './sql';
 
 export interface SqliteReadModelDatabaseOptions {
   /** Database file, created with its folder if missing. ':memory:' for a throwaway database. */
@@ -71,7 +71,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
     return this.outsideTransaction(() => this.execNow(sql));
   }
 
-  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
     const release = await this.mutex.acquire();
     try {
       this.assertOpen();
@@ -221,7 +221,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
 }
 
 /** The executor handed to a transaction's work: runs directly on the connection the transaction holds. */
-class SqliteTransaction implements SqlExecutor {
+class SqliteTransaction implements TransactionExecutor {
   readonly dialect = 'sqlite' as const;
   private active = true;
 
@@ -245,6 +245,12 @@ class SqliteTransaction implements SqlExecutor {
 
   exec(sql: string): Promise<void> {
     return this.now(() => this.database.execNow(sql));
+  }
+
+  /** SQLite has no round trip to save: the statement runs now, and a failure is thrown here. */
+  queue(sql: string, params?: readonly SqlParam[]): void {
+    if (!this.active) throw new Error('This transaction has already finished: use its executor only inside the transaction');
+    this.database.runNow(sql, params);
   }
 
   private now<T>(work: () => T): Promise<T> {

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@csmcp/projections';
 import { describeOnEachDatabase, type ReadSideFixture } from '../queries/testing/read-side.fixture';
+import { CustomerSuccessProjection } from './customer-success.projection';
 import type { TimelineContextKind } from '../shared/values';
 import { timelineActivityStreamName } from '../timeline/timeline-activity.events';
 
@@ -245,6 +246,38 @@ describeOnEachDatabase('customer_success projection', (fx: () => ReadSideFixture
       health_color: 'Green',
       health_as_of: '2025-01-15',
     });
+  });
+
+  it('counts a creation applied a second time once (plans, CTAs, tasks, activities)', async () => {
+    const f = fx();
+    await f.importCompany({ companyId: 'twice', name: 'Twice Ltd' });
+    await f.createPlan({ successPlanId: 'twice-p', companyId: 'twice', name: 'Adoption', ownerId: 'alice', status: 'Active' });
+    await f.createCta({ ctaId: 'twice-o', companyId: 'twice', successPlanId: 'twice-p', name: 'Go live', type: 'Objective', ownerId: 'alice' });
+    await f.createCta({ ctaId: 'twice-r', companyId: 'twice', name: 'Churn risk', type: 'Risk', ownerId: 'alice' });
+    await f.createTask({ ctaId: 'twice-r', taskId: 'twice-t', title: 'Call the CFO', ownerId: 'alice' });
+    await f.logActivity(activity('twice-a', 'twice', '2024-12-20T10:00:00.000Z', { kind: 'cta', id: 'twice-r' }));
+    await f.settle();
+    const snapshot = async () => ({
+      company: await counters(f.db, 'twice'),
+      plan: await f.db.get('SELECT objective_count, open_objective_count FROM cs_success_plans WHERE success_plan_id = ?', ['twice-p']),
+      cta: await f.db.get('SELECT task_count, open_task_count FROM cs_ctas WHERE cta_id = ?', ['twice-r']),
+    });
+    const once = await snapshot();
+    expect(once).toMatchObject({
+      company: { open_cta_count: 2, open_risk_cta_count: 1, active_plan_count: 1, activity_count: 1 },
+      plan: { objective_count: 1, open_objective_count: 1 },
+      cta: { task_count: 1, open_task_count: 1 },
+    });
+    // The creations again, as a replay out of the runner's control would apply them.
+    const creations = (await f.store.readAll({ maxCount: 10_000 })).filter(
+      (e) => ['SuccessPlanCreated', 'CtaCreated', 'CtaTaskCreated', 'TimelineActivityCreated'].includes(e.type) && JSON.stringify(e.data).includes('twice'),
+    );
+    expect(creations).toHaveLength(5);
+    const projection = new CustomerSuccessProjection();
+    await f.db.transaction(async (tx) => {
+      for (const event of creations) await projection.apply(event, tx);
+    });
+    expect(await snapshot()).toEqual(once);
   });
 
   it('projects users and their role changes', async () => {

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@csmcp/event-store';
-import type { Projection, SqlExecutor, SqlParam } from '@csmcp/projections';
+import { send, type Projection, type SqlExecutor, type SqlParam } from '@csmcp/projections';
 import type {
   CompanyImported,
   CompanyProfileChanged,
@@ -132,7 +132,8 @@ export class CustomerSuccessProjection implements Projection {
   // --- companies, relationships, contacts ------------------------------------------------------
 
   private async companyImported(d: Data<CompanyImported>, db: SqlExecutor): Promise<void> {
-    await db.run(
+    await send(
+      db,
       `INSERT INTO cs_companies (company_id, name, name_lower, external_id, industry, segment, lifecycle_stage, region, employees, arr,
          renewal_date, owner_id, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -158,7 +159,8 @@ export class CustomerSuccessProjection implements Projection {
       ],
     );
     // Whatever was projected for this company before it was imported (an import out of order) counts.
-    await db.run(
+    await send(
+      db,
       `UPDATE cs_companies SET
          open_cta_count = (SELECT COUNT(*) FROM cs_ctas WHERE company_id = ? AND is_open = 1),
          open_risk_cta_count = (SELECT COUNT(*) FROM cs_ctas WHERE company_id = ? AND is_open = 1 AND type = 'Risk'),
@@ -168,17 +170,14 @@ export class CustomerSuccessProjection implements Projection {
        WHERE company_id = ?`,
       [d.companyId, d.companyId, d.companyId, d.companyId, d.companyId, d.companyId],
     );
-    const health = await db.get<{ score: number; color: string; as_of: string }>(
-      `SELECT score, color, as_of FROM cs_scorecard_history WHERE company_id = ? AND measure = ? ORDER BY as_of DESC LIMIT 1`,
-      [d.companyId, OVERALL_MEASURE],
+    // The latest overall reading, if any, in the same statement (nothing read back: no round trip of its own).
+    await send(
+      db,
+      `UPDATE cs_companies SET health_score = h.score, health_color = h.color, health_as_of = h.as_of
+       FROM (SELECT score, color, as_of FROM cs_scorecard_history WHERE company_id = ? AND measure = ? ORDER BY as_of DESC LIMIT 1) AS h
+       WHERE cs_companies.company_id = ?`,
+      [d.companyId, OVERALL_MEASURE, d.companyId],
     );
-    if (health)
-      await db.run('UPDATE cs_companies SET health_score = ?, health_color = ?, health_as_of = ? WHERE company_id = ?', [
-        health.score,
-        health.color,
-        health.as_of,
-        d.companyId,
-      ]);
   }
 
   private async companyChanged(d: Data<CompanyProfileChanged>, db: SqlExecutor): Promise<void> {
@@ -189,7 +188,8 @@ export class CustomerSuccessProjection implements Projection {
   }
 
   private async relationshipImported(d: Data<RelationshipImported>, db: SqlExecutor): Promise<void> {
-    await db.run(
+    await send(
+      db,
       `INSERT INTO cs_relationships (relationship_id, company_id, name, type, arr, renewal_date, owner_id, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (relationship_id) DO UPDATE SET company_id = excluded.company_id, name = excluded.name, type = excluded.type,
@@ -209,7 +209,8 @@ export class CustomerSuccessProjection implements Projection {
   }
 
   private async contactImported(d: Data<ContactImported>, db: SqlExecutor): Promise<void> {
-    await db.run(
+    await send(
+      db,
       `INSERT INTO cs_contacts (contact_id, company_id, name, email, title, role, sentiment, is_primary)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (contact_id) DO UPDATE SET company_id = excluded.company_id, name = excluded.name, email = excluded.email,
@@ -236,7 +237,8 @@ export class CustomerSuccessProjection implements Projection {
       points.push(d.companyId, m.name, d.asOf, m.score, m.color);
       measures.push(d.companyId, m.name, m.score, m.color, m.comment ?? null, d.asOf);
     }
-    await db.run(
+    await send(
+      db,
       `INSERT INTO cs_scorecard_history (company_id, measure, as_of, score, color) VALUES ${rows(5, byName.size + 1)}
        ON CONFLICT (company_id, measure, as_of) DO UPDATE SET score = excluded.score, color = excluded.color`,
       points,
@@ -248,7 +250,8 @@ export class CustomerSuccessProjection implements Projection {
     );
     if (byName.size === 0) return;
     if (newest > 0) {
-      await db.run(
+      await send(
+        db,
         `INSERT INTO cs_scorecard_measures (company_id, name, score, color, comment, as_of) VALUES ${rows(6, byName.size)}
          ON CONFLICT (company_id, name) DO UPDATE SET score = excluded.score, color = excluded.color, comment = excluded.comment,
            as_of = excluded.as_of, previous_score = ${PREVIOUS}, trend = CASE WHEN ${PREVIOUS} IS NULL THEN NULL
@@ -259,14 +262,16 @@ export class CustomerSuccessProjection implements Projection {
       return;
     }
     // Out of order, or the company is not imported yet: the history decides.
-    await db.run(
+    await send(
+      db,
       `INSERT INTO cs_scorecard_measures (company_id, name, score, color, comment, as_of) VALUES ${rows(6, byName.size)}
        ON CONFLICT (company_id, name) DO UPDATE SET score = excluded.score, color = excluded.color, comment = excluded.comment,
          as_of = excluded.as_of
        WHERE excluded.as_of >= cs_scorecard_measures.as_of`,
       measures,
     );
-    await db.run(
+    await send(
+      db,
       `UPDATE cs_scorecard_measures SET previous_score = (
          SELECT h.score FROM cs_scorecard_history h
          WHERE h.company_id = cs_scorecard_measures.company_id AND h.measure = cs_scorecard_measures.name
@@ -275,7 +280,8 @@ export class CustomerSuccessProjection implements Projection {
        WHERE company_id = ? AND as_of >= ?`,
       [d.companyId, d.asOf],
     );
-    await db.run(
+    await send(
+      db,
       `UPDATE cs_scorecard_measures SET trend = CASE
          WHEN previous_score IS NULL THEN NULL WHEN score > previous_score THEN 'up' WHEN score < previous_score THEN 'down' ELSE 'flat' END
        WHERE company_id = ? AND as_of >= ?`,
@@ -287,12 +293,24 @@ export class CustomerSuccessProjection implements Projection {
 
   private async ctaCreated(d: Data<CtaCreated>, db: SqlExecutor): Promise<void> {
     const open = isOpen(d.status) ? 1 : 0;
-    const { changes } = await db.run(
-      `INSERT INTO cs_ctas (cta_id, company_id, relationship_id, success_plan_id, name, type, priority, status, is_open, owner_id,
+    const then: Statement[] = [];
+    if (open)
+      then.push({
+        sql: 'UPDATE cs_companies SET open_cta_count = open_cta_count + 1, open_risk_cta_count = open_risk_cta_count + ? WHERE company_id = ?',
+        params: [d.type === 'Risk' ? 1 : 0, d.companyId],
+      });
+    if (d.successPlanId)
+      then.push({
+        sql: `UPDATE cs_success_plans SET objective_count = objective_count + 1, open_objective_count = open_objective_count + ?
+         WHERE success_plan_id = ?`,
+        params: [open, d.successPlanId],
+      });
+    await insertThen(db, {
+      sql: `INSERT INTO cs_ctas (cta_id, company_id, relationship_id, success_plan_id, name, type, priority, status, is_open, owner_id,
          due_date, reason, comments, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (cta_id) DO NOTHING`,
-      [
+      params: [
         d.ctaId,
         d.companyId,
         d.relationshipId ?? null,
@@ -309,19 +327,7 @@ export class CustomerSuccessProjection implements Projection {
         d.createdAt,
         d.createdAt,
       ],
-    );
-    if (changes === 0) return;
-    if (open)
-      await db.run(
-        'UPDATE cs_companies SET open_cta_count = open_cta_count + 1, open_risk_cta_count = open_risk_cta_count + ? WHERE company_id = ?',
-        [d.type === 'Risk' ? 1 : 0, d.companyId],
-      );
-    if (d.successPlanId)
-      await db.run(
-        `UPDATE cs_success_plans SET objective_count = objective_count + 1, open_objective_count = open_objective_count + ?
-         WHERE success_plan_id = ?`,
-        [open, d.successPlanId],
-      );
+    }, then);
   }
 
   private async ctaUpdated(d: Data<CtaUpdated>, db: SqlExecutor): Promise<void> {
@@ -344,23 +350,28 @@ export class CustomerSuccessProjection implements Projection {
       'company_id, type, success_plan_id',
     );
     if (!cta) return;
-    await db.run(
+    await send(
+      db,
       'UPDATE cs_companies SET open_cta_count = open_cta_count + ?, open_risk_cta_count = open_risk_cta_count + ? WHERE company_id = ?',
       [delta, cta.type === 'Risk' ? delta : 0, cta.company_id],
     );
     if (cta.success_plan_id)
-      await db.run('UPDATE cs_success_plans SET open_objective_count = open_objective_count + ? WHERE success_plan_id = ?', [
+      await send(db, 'UPDATE cs_success_plans SET open_objective_count = open_objective_count + ? WHERE success_plan_id = ?', [
         delta,
         cta.success_plan_id,
       ]);
   }
 
   private async ctaTaskCreated(d: Data<CtaTaskCreated>, db: SqlExecutor): Promise<void> {
-    const { changes } = await db.run(
-      `INSERT INTO cs_cta_tasks (task_id, cta_id, company_id, title, description, owner_id, due_date, priority, status, created_at)
+    const counted: Statement = {
+      sql: 'UPDATE cs_ctas SET task_count = task_count + 1, open_task_count = open_task_count + ? WHERE cta_id = ?',
+      params: [d.status === 'Completed' ? 0 : 1, d.ctaId],
+    };
+    await insertThen(db, {
+      sql: `INSERT INTO cs_cta_tasks (task_id, cta_id, company_id, title, description, owner_id, due_date, priority, status, created_at)
        VALUES (?, ?, (SELECT company_id FROM cs_ctas WHERE cta_id = ?), ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (task_id) DO NOTHING`,
-      [
+      params: [
         d.taskId,
         d.ctaId,
         d.ctaId,
@@ -372,25 +383,22 @@ export class CustomerSuccessProjection implements Projection {
         d.status,
         d.createdAt,
       ],
-    );
-    if (changes === 0) return;
-    await db.run('UPDATE cs_ctas SET task_count = task_count + 1, open_task_count = open_task_count + ? WHERE cta_id = ?', [
-      d.status === 'Completed' ? 0 : 1,
-      d.ctaId,
-    ]);
+    }, [counted]);
   }
 
   // --- success plans -----------------------------------------------------------------------------
 
   private async planCreated(d: Data<SuccessPlanCreated>, db: SqlExecutor): Promise<void> {
     // Objectives are CTAs created after their plan; counting them here covers a log replayed out of order.
-    const { changes } = await db.run(
-      `INSERT INTO cs_success_plans (success_plan_id, company_id, relationship_id, name, plan_type, status, owner_id, start_date, due_date,
+    const then: Statement[] =
+      d.status === 'Active' ? [{ sql: 'UPDATE cs_companies SET active_plan_count = active_plan_count + 1 WHERE company_id = ?', params: [d.companyId] }] : [];
+    await insertThen(db, {
+      sql: `INSERT INTO cs_success_plans (success_plan_id, company_id, relationship_id, name, plan_type, status, owner_id, start_date, due_date,
          description, created_at, updated_at, objective_count, open_objective_count)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
          (SELECT COUNT(*) FROM cs_ctas WHERE success_plan_id = ?), (SELECT COUNT(*) FROM cs_ctas WHERE success_plan_id = ? AND is_open = 1))
        ON CONFLICT (success_plan_id) DO NOTHING`,
-      [
+      params: [
         d.successPlanId,
         d.companyId,
         d.relationshipId ?? null,
@@ -406,9 +414,7 @@ export class CustomerSuccessProjection implements Projection {
         d.successPlanId,
         d.successPlanId,
       ],
-    );
-    if (changes > 0 && d.status === 'Active')
-      await db.run('UPDATE cs_companies SET active_plan_count = active_plan_count + 1 WHERE company_id = ?', [d.companyId]);
+    }, then);
   }
 
   private async planUpdated(d: Data<SuccessPlanUpdated>, db: SqlExecutor): Promise<void> {
@@ -416,7 +422,8 @@ export class CustomerSuccessProjection implements Projection {
     const status = d.changes.find((c) => c.field === 'status');
     const delta = status ? Number(status.to === 'Active') - Number(status.from === 'Active') : 0;
     if (delta === 0) return;
-    await db.run(
+    await send(
+      db,
       `UPDATE cs_companies SET active_plan_count = active_plan_count + ?
        WHERE company_id = (SELECT company_id FROM cs_success_plans WHERE success_plan_id = ?)`,
       [delta, d.successPlanId],
@@ -428,12 +435,18 @@ export class CustomerSuccessProjection implements Projection {
   private async activityCreated(d: Data<TimelineActivityCreated>, db: SqlExecutor): Promise<void> {
     const companyId = d.companyId || (await this.companyOfContext(d.context?.kind, d.context?.id, db));
     if (!companyId) return;
-    const { changes } = await db.run(
-      `INSERT INTO cs_timeline_activities (activity_id, company_id, context_kind, context_id, type, subject, notes, occurred_at, author_id,
+    const counted: Statement = {
+      sql: `UPDATE cs_companies SET activity_count = activity_count + 1,
+         last_activity_at = CASE WHEN last_activity_at IS NULL OR last_activity_at < ? THEN ? ELSE last_activity_at END
+       WHERE company_id = ?`,
+      params: [d.occurredAt, d.occurredAt, companyId],
+    };
+    await insertThen(db, {
+      sql: `INSERT INTO cs_timeline_activities (activity_id, company_id, context_kind, context_id, type, subject, notes, occurred_at, author_id,
          participants, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (activity_id) DO NOTHING`,
-      [
+      params: [
         d.activityId,
         companyId,
         d.context?.kind ?? 'company',
@@ -447,21 +460,15 @@ export class CustomerSuccessProjection implements Projection {
         d.createdAt,
         d.createdAt,
       ],
-    );
-    if (changes === 0) return;
-    await db.run(
-      `UPDATE cs_companies SET activity_count = activity_count + 1,
-         last_activity_at = CASE WHEN last_activity_at IS NULL OR last_activity_at < ? THEN ? ELSE last_activity_at END
-       WHERE company_id = ?`,
-      [d.occurredAt, d.occurredAt, companyId],
-    );
+    }, [counted]);
   }
 
   private async activityUpdated(d: Data<TimelineActivityUpdated>, db: SqlExecutor): Promise<void> {
     await this.applyChanges(db, 'cs_timeline_activities', 'activity_id', d.activityId, d.changes, ACTIVITY_COLUMNS, d.updatedAt);
     if (!d.changes.some((c) => c.field === 'occurredAt')) return;
     // Moved earlier or later: the latest activity of the company may be another one now.
-    await db.run(
+    await send(
+      db,
       `UPDATE cs_companies SET last_activity_at = (SELECT MAX(occurred_at) FROM cs_timeline_activities WHERE company_id = cs_companies.company_id)
        WHERE company_id = (SELECT company_id FROM cs_timeline_activities WHERE activity_id = ?)`,
       [d.activityId],
@@ -523,11 +530,34 @@ export class CustomerSuccessProjection implements Projection {
     params.push(id);
     const sql = `UPDATE ${table} SET ${set.join(', ')} WHERE ${key} = ?`;
     if (returning === undefined) {
-      await db.run(sql, params);
+      await send(db, sql, params);
       return undefined;
     }
     return db.get<Row>(`${sql} RETURNING ${returning}`, params);
   }
+}
+
+interface Statement {
+  readonly sql: string;
+  readonly params: SqlParam[];
+}
+
+/**
+ * An INSERT ... ON CONFLICT DO NOTHING, then the UPDATEs (each ending in its WHERE clause) that count
+ * the row only when it was inserted: an event applied twice counts once. On PostgreSQL one statement,
+ * the UPDATEs guarded by the insert's RETURNING in data-modifying CTEs, queued without a round trip of
+ * its own; on SQLite (no DML in WITH, nor round trips to save) the insert, then the UPDATEs if it wrote.
+ */
+async function insertThen(db: SqlExecutor, insert: Statement, then: readonly Statement[]): Promise<void> {
+  if (db.dialect === 'postgres') {
+    if (then.length === 0) return send(db, insert.sql, insert.params);
+    const guard = ' AND EXISTS (SELECT 1 FROM inserted)';
+    const ctes = [`inserted AS (${insert.sql} RETURNING 1)`, ...then.slice(0, -1).map((t, i) => `counted_${i} AS (${t.sql}${guard} RETURNING 1)`)];
+    return send(db, `WITH ${ctes.join(', ')} ${then[then.length - 1].sql}${guard}`, [insert.params, ...then.map((t) => t.params)].flat());
+  }
+  const { changes } = await db.run(insert.sql, insert.params);
+  if (changes === 0) return;
+  for (const t of then) await send(db, t.sql, t.params);
 }
 
 function toParam(value: unknown): SqlParam {
