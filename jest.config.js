@@ -1,4 +1,4 @@
-/** One runner for every tier; the file suffix names the tier (.unit, .int, .e2e). */
+/** One runner for every tier; the file suffix names the tier (.unit, .int, .e2e, .soak: short here, long with SOAK=full). */
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -15,7 +15,7 @@ const ESM_ONLY = '(jose|oauth4webapi|oidc-provider)';
 module.exports = {
   rootDir: '.',
   roots: ['<rootDir>/src', '<rootDir>/libs', '<rootDir>/test'],
-  testRegex: '.*\\.(unit|int|e2e)\\.spec\\.ts$',
+  testRegex: '.*\\.(unit|int|e2e|soak)\\.spec\\.ts$',
   transform: {
     '^.+\\.ts$': ['@swc/jest', swc],
     // jose, oauth4webapi and oidc-provider ship only ES modules. Node (20.19+) loads them from the compiled

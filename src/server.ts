@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { refuseMalformedAdminPath } from './admin/http/malformed-path';
 import { AppModule } from './app.module';
 import { describeStore, type AppConfig } from './config/config';
 
@@ -20,6 +21,8 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.disable('x-powered-by');
+  // Before Nest's routes: Express would refuse a malformed %-escape in a route parameter in Nest's shape, not the admin API's.
+  app.use('/admin/api', refuseMalformedAdminPath);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -4,6 +4,7 @@ import type { EventStore } from '@csmcp/event-store';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG, EVENT_STORE } from '../infrastructure/tokens';
 import { BearerTokenVerifier } from './http/bearer-token.verifier';
+import { PrincipalRateLimiter } from './http/principal-rate-limiter';
 import { ProtectedResourceController } from './http/protected-resource.controller';
 import { externalIssuerVerifier } from './jwt/external-issuer';
 import { identityProviderSignIn } from './identity-provider/identity-provider.provider';
@@ -55,6 +56,8 @@ const bearerTokenVerifier: Provider = {
       personal,
       // The app's one integration registry (and its cache), shared with the authorization server.
       config.oauth ? externalIssuerVerifier(config.oauth, store) : new BuiltInIssuerVerifier(store, state, (kid) => server.publicJwks(kid), integrations),
+      // RATE_LIMIT_PER_USER / _PER_INTEGRATION: one set of budgets per process, shared by /mcp and /admin/api.
+      PrincipalRateLimiter.from(config.rateLimits),
     ),
 };
 

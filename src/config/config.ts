@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, valida
 import { resolve } from 'node:path';
 import { parseAllowedHost } from '../net/guarded-fetch';
 import { parseTrustedProxies } from '../net/client-address';
+import { parseRate, type Rate } from '../net/rate-limit';
 import { readIdentityProviderConfig, type IdentityProviderConfig } from '../auth/identity-provider/identity-provider.config';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -18,6 +19,16 @@ type OnOff = (typeof ON_OFF)[number];
 export const MIN_SIGNING_KEY_RETIRE_AFTER_MINUTES = 31;
 const DEFAULT_SIGNING_KEY_RETIRE_AFTER_MS = 24 * 3_600_000;
 const BUILT_IN_SERVER_VARIABLES = ['OAUTH_DYNAMIC_REGISTRATION', 'OAUTH_CLIENT_ID_METADATA_DOCUMENTS', 'OAUTH_SIGNING_KEY_RETIRE_AFTER'] as const;
+// Off by default: a fitting budget depends on the clients (a chat vs. a bulk sync); README suggests values.
+const RATE_LIMIT_VARIABLES = ['RATE_LIMIT_PER_USER', 'RATE_LIMIT_PER_INTEGRATION'] as const;
+const MCP_LIMIT_VARIABLES = ['MCP_MAX_SESSIONS_PER_USER', 'MCP_MAX_STREAMS_PER_USER'] as const;
+const MAX_MCP_LIMIT = 10_000;
+/**
+ * Defaults of MCP_MAX_SESSIONS_PER_USER and MCP_MAX_STREAMS_PER_USER: generous for people, a bound for a
+ * leaking client. Streams are twice the sessions: every session's client may hold its GET stream open
+ * (the SDK's client does), and legacy SSE streams come on top.
+ */
+export const DEFAULT_MCP_LIMITS = { sessionsPerUser: 32, streamsPerUser: 64 } as const;
 const OAUTH_VARIABLES = ['OAUTH_ISSUER', 'OAUTH_JWKS_URL', 'OAUTH_AUDIENCE', 'OAUTH_USER_CLAIM', 'OAUTH_USER_MATCH', 'OAUTH_ACCESS_CONTEXT'] as const;
 
 /** The environment csmcp reads, validated at start. Names and defaults are documented in README.md. */
@@ -124,6 +135,27 @@ class Environment {
   @IsOptional()
   @IsString()
   CONNECTOR_TOKEN_OLD_KEYS?: string;
+
+  // RATE_LIMIT_PER_USER and RATE_LIMIT_PER_INTEGRATION: checked by parseRate (n/s, n/min, n/h, or 0/off).
+  @IsOptional()
+  @IsString()
+  RATE_LIMIT_PER_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  RATE_LIMIT_PER_INTEGRATION?: string;
+
+  @IsOptional()
+  @IsInt({ message: `MCP_MAX_SESSIONS_PER_USER must be a whole number from 1 to ${MAX_MCP_LIMIT} (open MCP sessions per user or machine client; past it the least recently used one is closed)` })
+  @Min(1, { message: `MCP_MAX_SESSIONS_PER_USER must be a whole number from 1 to ${MAX_MCP_LIMIT} (open MCP sessions per user or machine client; past it the least recently used one is closed)` })
+  @Max(MAX_MCP_LIMIT, { message: `MCP_MAX_SESSIONS_PER_USER must be a whole number from 1 to ${MAX_MCP_LIMIT} (open MCP sessions per user or machine client; past it the least recently used one is closed)` })
+  MCP_MAX_SESSIONS_PER_USER?: number;
+
+  @IsOptional()
+  @IsInt({ message: `MCP_MAX_STREAMS_PER_USER must be a whole number from 1 to ${MAX_MCP_LIMIT} (SSE streams a user or machine client may hold open on one instance; past it 429)` })
+  @Min(1, { message: `MCP_MAX_STREAMS_PER_USER must be a whole number from 1 to ${MAX_MCP_LIMIT} (SSE streams a user or machine client may hold open on one instance; past it 429)` })
+  @Max(MAX_MCP_LIMIT, { message: `MCP_MAX_STREAMS_PER_USER must be a whole number from 1 to ${MAX_MCP_LIMIT} (SSE streams a user or machine client may hold open on one instance; past it 429)` })
+  MCP_MAX_STREAMS_PER_USER?: number;
 }
 
 export type StoreConfig =
@@ -174,6 +206,17 @@ export interface AppConfig {
    * (a rotation). Absent or null = not set (OAuth connectors refuse to store credentials).
    */
   readonly connectorTokenKeys?: { readonly current: Buffer; readonly previous: readonly Buffer[] } | null;
+  /**
+   * RATE_LIMIT_PER_USER and RATE_LIMIT_PER_INTEGRATION: token buckets at /mcp and /admin/api, per user
+   * (all their tokens) and per integration (OAuth client, machine client); per process. null or absent = no limit.
+   */
+  readonly rateLimits?: { readonly perUser: Rate | null; readonly perIntegration: Rate | null };
+  /**
+   * MCP_MAX_SESSIONS_PER_USER: open Streamable HTTP sessions per user or machine client (all instances);
+   * MCP_MAX_STREAMS_PER_USER: SSE streams (GET streams and legacy SSE) one may hold open on an instance.
+   * Absent = DEFAULT_MCP_LIMITS.
+   */
+  readonly mcpLimits?: { readonly sessionsPerUser: number; readonly streamsPerUser: number };
 }
 
 /** OAUTH_*: trust the JWT access tokens of an authorization server the company already runs. */
@@ -202,12 +245,12 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; throws ConfigError naming every wrong variable and what is allowed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS', ...BUILT_IN_SERVER_VARIABLES, 'CONNECTOR_TOKEN_KEY', 'CONNECTOR_TOKEN_OLD_KEYS']) {
+  for (const key of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_SCHEMA', 'EVENTSTORE_URL', 'LOG_LEVEL', 'PUBLIC_URL', 'MCP_ALLOWED_ORIGINS', 'TRUSTED_PROXIES', ...OAUTH_VARIABLES, 'OAUTH_CIMD_ALLOWED_HOSTS', ...BUILT_IN_SERVER_VARIABLES, 'CONNECTOR_TOKEN_KEY', 'CONNECTOR_TOKEN_OLD_KEYS', ...RATE_LIMIT_VARIABLES, ...MCP_LIMIT_VARIABLES]) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  if (raw.PORT !== undefined) raw.PORT = /^\d+$/.test(String(raw.PORT)) ? Number(raw.PORT) : raw.PORT;
+  for (const key of ['PORT', ...MCP_LIMIT_VARIABLES]) if (raw[key] !== undefined) raw[key] = /^\d+$/.test(String(raw[key])) ? Number(raw[key]) : raw[key];
   const parsed = plainToInstance(Environment, raw);
   const errors = validateSync(parsed, { forbidUnknownValues: false });
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).slice(0, 1).map((m) => `${m} (got ${JSON.stringify(raw[e.property])})`));
@@ -238,6 +281,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(
       `OAUTH_SIGNING_KEY_RETIRE_AFTER must be a duration of at least ${MIN_SIGNING_KEY_RETIRE_AFTER_MINUTES}m (the 30-minute access token lifetime plus the refresh grace) in minutes, hours or days, e.g. 90m, 24h or 7d, or off (retired only by csmcp oauth keys retire-old) (got ${JSON.stringify(parsed.OAUTH_SIGNING_KEY_RETIRE_AFTER)})`,
     );
+  const [perUser, perIntegration] = RATE_LIMIT_VARIABLES.map((name) => {
+    const value = parsed[name];
+    const rate = value === undefined ? null : parseRate(value);
+    if (rate === undefined)
+      problems.push(
+        `${name} must be a number of requests per second, minute or hour, e.g. 600/min, 20/s or 10000/h, or 0 or off for no limit (got ${JSON.stringify(value)})`,
+      );
+    return rate ?? null;
+  });
   const connectorTokenKeys = readConnectorTokenKeys(parsed.CONNECTOR_TOKEN_KEY, parsed.CONNECTOR_TOKEN_OLD_KEYS, problems);
   const identityProvider = readIdentityProviderConfig(env, { externalIssuer: parsed.OAUTH_ISSUER !== undefined });
   problems.push(...identityProvider.problems);
@@ -279,6 +331,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     signingKeyRetireAfterMs: retireAfter ?? null,
     identityProvider: identityProvider.config,
     connectorTokenKeys,
+    rateLimits: { perUser, perIntegration },
+    mcpLimits: {
+      sessionsPerUser: parsed.MCP_MAX_SESSIONS_PER_USER ?? DEFAULT_MCP_LIMITS.sessionsPerUser,
+      streamsPerUser: parsed.MCP_MAX_STREAMS_PER_USER ?? DEFAULT_MCP_LIMITS.streamsPerUser,
+    },
   };
 }
 

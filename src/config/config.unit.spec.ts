@@ -41,6 +41,35 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads the rate limits per user and per integration; none unless set, 0 or off for none', () => {
+    expect(loadConfig({}).rateLimits).toEqual({ perUser: null, perIntegration: null });
+    expect(loadConfig({ RATE_LIMIT_PER_USER: '600/min', RATE_LIMIT_PER_INTEGRATION: '20/s' }).rateLimits).toEqual({
+      perUser: { count: 600, periodMs: 60_000 },
+      perIntegration: { count: 20, periodMs: 1_000 },
+    });
+    expect(loadConfig({ RATE_LIMIT_PER_USER: 'off', RATE_LIMIT_PER_INTEGRATION: '0' }).rateLimits).toEqual({ perUser: null, perIntegration: null });
+  });
+
+  it('reads the MCP session and stream limits per user: 32 and 16 unless set', () => {
+    expect(loadConfig({}).mcpLimits).toEqual({ sessionsPerUser: 32, streamsPerUser: 64 });
+    expect(loadConfig({ MCP_MAX_SESSIONS_PER_USER: '5', MCP_MAX_STREAMS_PER_USER: '2' }).mcpLimits).toEqual({ sessionsPerUser: 5, streamsPerUser: 2 });
+  });
+
+  it.each(['MCP_MAX_SESSIONS_PER_USER', 'MCP_MAX_STREAMS_PER_USER'])('refuses a %s that is not a whole number from 1 to 10000', (name) => {
+    for (const value of ['0', '-3', '2.5', 'many', '10001']) {
+      expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: value })).toThrow(`${name} must be a whole number from 1 to 10000`);
+    }
+  });
+
+  it.each(['RATE_LIMIT_PER_USER', 'RATE_LIMIT_PER_INTEGRATION'])('refuses a %s that is no rate, saying what is allowed', (name) => {
+    for (const value of ['600', 'lots', '10/day']) {
+      expect(() => loadConfig({ [name]: value })).toThrow(
+        `${name} must be a number of requests per second, minute or hour, e.g. 600/min, 20/s or 10000/h, or 0 or off for no limit (got ${JSON.stringify(value)})`,
+      );
+    }
+  });
+
   it('reports every wrong variable at once', () => {
     try {
       loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });

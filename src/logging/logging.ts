@@ -31,13 +31,17 @@ export function loggingParams(level: LogLevel, destination: 'stdout' | 'stderr')
           url: redactUrlSecrets(req.url),
           remoteAddress: req.remoteAddress,
         }),
+        // A redirect back to a client carries the authorization code in its Location (issue 9: found
+        // by test/e2e/secrets-in-logs.e2e.spec.ts): redacted like a request URL's.
+        res: (res: { statusCode: number; headers?: Record<string, unknown> }) =>
+          typeof res.headers?.location === 'string' ? { ...res, headers: { ...res.headers, location: redactUrlSecrets(res.headers.location) } } : res,
       },
     },
   };
 }
 
 /** Query parameters that carry secrets (a token in the URL is refused, but the request is still logged). */
-const SECRET_PARAMS = /([?&](?:access_token|refresh_token|id_token|code|client_secret|token|password)=)[^&#]*/gi;
+const SECRET_PARAMS = /([?&#](?:access_token|refresh_token|id_token|code|client_secret|token|password)=)[^&#]*/gi;
 
 export function redactUrlSecrets(url: string): string {
   return typeof url === 'string' ? url.replace(SECRET_PARAMS, '$1[redacted]') : url;

@@ -3,12 +3,13 @@ import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { BriefRunner } from '../connectors/briefs/brief-runner';
+import { StoreUnavailableError } from '@csmcp/event-store';
 import { PostgresReadModelDatabase, SqliteReadModelDatabase } from '@csmcp/projections';
 import { bearerAuthMiddleware, principalOf } from '../auth/http/bearer-auth.middleware';
 import { protectedResourceMetadataUrl, publicBaseUrl } from '../auth/http/public-base-url';
 import { BearerTokenVerifier } from '../auth/http/bearer-token.verifier';
 import type { Principal } from '../auth/principal';
-import type { AppConfig } from '../config/config';
+import { DEFAULT_MCP_LIMITS, type AppConfig } from '../config/config';
 import { WritePolicyService } from '../governance/write-policy-config/write-policy.service';
 import { clientAddress } from '../net/client-address';
 import { APP_CONFIG } from '../infrastructure/tokens';
@@ -17,6 +18,7 @@ import { AUDIT_LOG } from '../audit/audit.tokens';
 import { LegacySseEndpoint } from './http/legacy-sse.endpoint';
 import { checkProtocolVersionHeader, OriginPolicy, sendJsonRpcError, setCorsHeaders } from './http/request-guards';
 import { StreamableHttpEndpoint, type AuthenticatedRequest } from './http/streamable-http.endpoint';
+import { StreamLimits } from './http/stream-limits';
 import type { McpServerDeps } from './server/mcp-server.factory';
 import { McpStateStore } from './state/mcp-state.store';
 
@@ -68,8 +70,10 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       briefs: () => briefs ?? null,
       logError: (error, context) => this.logger.error({ ...context, err: error, msg: 'MCP request failed' }),
     };
-    this.streamable = new StreamableHttpEndpoint(deps, this.state);
-    this.legacy = new LegacySseEndpoint(deps);
+    const limits = config.mcpLimits ?? DEFAULT_MCP_LIMITS;
+    const streams = new StreamLimits(limits.streamsPerUser);
+    this.streamable = new StreamableHttpEndpoint(deps, this.state, { sessionsPerUser: limits.sessionsPerUser, streams });
+    this.legacy = new LegacySseEndpoint(deps, streams);
     this.authenticate = bearerAuthMiddleware<AuthenticatedRequest, ExpressLikeResponse>(verifier, {
       resourceMetadataUrl: (req) => protectedResourceMetadataUrl(publicBaseUrl(config, req), resourcePath(req)),
       // JWT access tokens must name the MCP path they are used at in aud (/sse and /messages: /mcp).
@@ -80,6 +84,8 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       // A token good for neither reading nor writing cannot open a session; each tool checks its own scope.
       requireAnyScope: ['cs:read', 'cs:write'],
       clientAddress: this.clientAddress,
+      // 429 (RATE_LIMIT_PER_USER / _PER_INTEGRATION) as a JSON-RPC error, like every other refusal here.
+      rateLimitedBody: (message) => ({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }),
       onError: (error) => this.logger.error({ err: error, msg: 'access token check failed' }),
     }) as never;
     this.sweeper = setInterval(() => void this.state.sweep().catch((error) => this.logger.warn({ err: error, msg: 'MCP state sweep failed' })), 10 * 60_000);
@@ -89,7 +95,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
   /** /mcp and /v1/ds-mcp/mcp: Streamable HTTP. */
   async handleStreamable(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
     const principal = await this.admit(req, res);
-    if (principal) await this.streamable.handle(req, res, principal);
+    if (principal) await unlessUnavailable(res, () => this.streamable.handle(req, res, principal));
   }
 
   /** GET /sse: a legacy (2024-11-05) stream. */
@@ -100,7 +106,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       res.setHeader('Allow', 'GET');
       return sendJsonRpcError(res, 405, -32000, 'Open the legacy SSE stream with GET');
     }
-    await this.legacy.open(req, res, principal, messagesPath);
+    await unlessUnavailable(res, () => this.legacy.open(req, res, principal, messagesPath));
   }
 
   /** POST /messages?sessionId=…: a legacy client's message. */
@@ -111,7 +117,7 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
       res.setHeader('Allow', 'POST');
       return sendJsonRpcError(res, 405, -32000, 'Send legacy messages with POST');
     }
-    await this.legacy.message(req, res, principal, sessionId);
+    await unlessUnavailable(res, () => this.legacy.message(req, res, principal, sessionId));
   }
 
   /** The checks every MCP request passes; null = refused (the answer is sent). */
@@ -162,6 +168,20 @@ export class McpService implements BeforeApplicationShutdown, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.state.close();
+  }
+}
+
+/**
+ * The session state lives in the shared database: while it is unreachable, a session request cannot be
+ * served. That is a 503 the client retries, not an internal error (seen in the database-down soak).
+ */
+async function unlessUnavailable(res: ServerResponse, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
+    res.setHeader('Retry-After', '1');
+    sendJsonRpcError(res, 503, -32000, 'The data store is temporarily unavailable, retry shortly (a write: with the same idempotency_key, so it cannot happen twice)');
   }
 }
 

@@ -116,7 +116,7 @@ describe('admin API: audit log, usage and credits (csmcp serve, embedded store)'
       balance: null,
       granted: 0,
       charged: 0,
-      prices: { byKind: { read: 1, analysis: 5, write: 2 }, byTool: { get_credit_balance: 0, query_audit_log: 0, get_credit_usage: 0 } },
+      prices: { byKind: { read: 1, analysis: 5, write: 2 }, byTool: { get_credit_balance: 0, query_audit_log: 0, get_credit_usage: 0, authorize_connector: 0 } },
       month: new Date().toISOString().slice(0, 7),
       userLimits: [],
       integrationLimits: [],
@@ -284,7 +284,7 @@ describe('admin API: audit log, usage and credits (csmcp serve, embedded store)'
       monthlyLimit: 1000,
       reason: 'monthly limit',
     });
-    const prices = { byKind: { read: 2, analysis: 5, write: 2 }, byTool: { get_credit_balance: 0, query_audit_log: 0, get_credit_usage: 0, get_cta: 4 } };
+    const prices = { byKind: { read: 2, analysis: 5, write: 2 }, byTool: { get_credit_balance: 0, query_audit_log: 0, get_credit_usage: 0, authorize_connector: 0, get_cta: 4 } };
     expect(await ok(asAdmin('PUT', '/credits/prices', { byKind: { read: 2 }, byTool: { get_cta: 4 } }))).toEqual({ seq: 10, prices });
 
     expect(await ok(asAdmin('GET', '/credits'))).toEqual({

@@ -183,6 +183,34 @@ describe('MCP endpoint refuses bad input (csmcp serve, embedded store)', () => {
       expect(error.code).toBe(-32700); // what SDK 1.32 answers: "Parse error: Invalid JSON-RPC message"
     });
 
+    it('a request id reused while the first request of the session is still being answered → 409, and every answer ends', async () => {
+      const sessionId = await openSession();
+      const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+      // Pairs sent at once under one id; without the check, the second took over the first one's stream and
+      // that response never ended (found by the MCP fuzz soak): every send here must come back.
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => [
+          send({ headers, body: toolCall('list_ctas', { company_id: csmcp.companies[0] }, `dup-${i}`) }),
+          send({ headers, body: toolCall('list_ctas', { company_id: csmcp.companies[0] }, `dup-${i}`) }),
+        ]).flat(),
+      );
+      for (const answer of answers) {
+        if (answer.status === 409)
+          expect(message(answer).error).toEqual({
+            code: -32600,
+            message: expect.stringMatching(/^Invalid Request: id "dup-\d+" is already used by a request of this session still being answered/),
+          });
+        else expect(message(answer)).toMatchObject({ id: expect.stringMatching(/^dup-/), result: expect.any(Object) });
+      }
+      // In one batch (2025-03-26 still allows batches), the same id twice is refused outright.
+      const batchSession = await openSession('2025-03-26');
+      const batch = await send({
+        headers: { 'mcp-session-id': batchSession, 'mcp-protocol-version': '2025-03-26' },
+        body: [ping, { ...ping }],
+      });
+      expect(batch.status).toBe(409);
+    });
+
     it('a body that is not application/json → 415', async () => {
       const answer = await writesNothing(() => send({ headers: { 'content-type': 'text/plain' }, body: JSON.stringify(ping) }));
       expect(answer.status).toBe(415);

@@ -44,12 +44,16 @@ export class DuplicateEventIdError extends EventStoreError {
   }
 }
 
+/** Why a store is unavailable, when the database said so: what an operator has to fix differs. */
+export type UnavailableReason = 'disk_full' | 'read_only' | 'unknown';
+
 /** The store cannot be reached or refused to work (down, disk full, read-only). Safe to retry later. */
 export class StoreUnavailableError extends EventStoreError {
   readonly code = 'STORE_UNAVAILABLE' as const;
   constructor(
     message: string,
     override readonly cause?: unknown,
+    readonly reason: UnavailableReason = 'unknown',
   ) {
     super(`Event store temporarily unavailable: ${message}`);
     this.name = 'StoreUnavailableError';

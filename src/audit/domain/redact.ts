@@ -23,7 +23,15 @@ export function redactArguments(value: unknown, depth = 0): unknown {
   const keys = Object.keys(value as object);
   for (const key of keys.slice(0, MAX_ITEMS)) {
     const v = (value as Record<string, unknown>)[key];
-    out[key.length <= 200 ? key : `${key.slice(0, 200)}…`] = SECRET_KEY.test(key) && v !== null && v !== undefined ? REDACTED : redactArguments(v, depth + 1);
+    // defineProperty, not assignment: a "__proto__" key (JSON.parse makes it an own property) assigned
+    // would set the copy's prototype, and the event store refuses an entry that is not plain JSON: the
+    // call then failed INTERNAL, unaudited (found by the MCP fuzz soak, seed 1).
+    Object.defineProperty(out, key.length <= 200 ? key : `${key.slice(0, 200)}…`, {
+      value: SECRET_KEY.test(key) && v !== null && v !== undefined ? REDACTED : redactArguments(v, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   if (keys.length > MAX_ITEMS) out['…'] = `[${keys.length - MAX_ITEMS} more keys]`;
   return out;

@@ -14,6 +14,7 @@ import { AccessTokenVerifier } from '../tokens/access-token.verifier';
 import { generatePersonalAccessToken } from '../tokens/personal-access-token';
 import { AddressNotAllowedError } from './address-not-allowed.error';
 import { BearerTokenVerifier } from './bearer-token.verifier';
+import { PrincipalRateLimiter } from './principal-rate-limiter';
 import { bearerAuthMiddleware, principalOf, sendInsufficientScope, type BearerRequest } from './bearer-auth.middleware';
 import { protectedResourceMetadataUrl, publicBaseUrl } from './public-base-url';
 
@@ -131,6 +132,7 @@ describe('bearerAuthMiddleware with personal access tokens and JWTs', () => {
   let pat: string;
   let sign: (claims: Record<string, unknown>) => Promise<string>;
   let keysDown = false;
+  let now = Date.UTC(2026, 0, 1);
 
   beforeAll(async () => {
     t = await startAdminCommands(new SqliteEventStore({ filename: ':memory:' }));
@@ -168,7 +170,17 @@ describe('bearerAuthMiddleware with personal access tokens and JWTs', () => {
     app.use('/pat-only', bearerAuthMiddleware(new BearerTokenVerifier(personal, null), { resourceMetadataUrl }));
     // A verifier that refuses every request's address, as an integration's IP allow-list does.
     app.use('/ip-checked', bearerAuthMiddleware({ verify: async (_bearer, context) => Promise.reject(new AddressNotAllowedError(context?.sourceIp ?? null, 'Claude')) }, options));
-    app.all(['/mcp', '/pat-only'], (req: Request, res: Response) => res.json({ clientId: (req as Request & BearerRequest).auth?.clientId, principal: principalOf(req) }));
+    // Budgets of 2 a minute per user and 3 per integration on a clock the tests move; one door answering as MCP does.
+    const limits = { perUser: { count: 2, periodMs: 60_000 }, perIntegration: { count: 3, periodMs: 60_000 } };
+    app.use('/limited', bearerAuthMiddleware(new BearerTokenVerifier(personal, jwt, new PrincipalRateLimiter(limits, () => now)), options));
+    app.use(
+      '/limited-rpc',
+      bearerAuthMiddleware(new BearerTokenVerifier(personal, jwt, new PrincipalRateLimiter(limits, () => now)), {
+        ...options,
+        rateLimitedBody: (message) => ({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }),
+      }),
+    );
+    app.all(['/mcp', '/pat-only', '/limited', '/limited-rpc'], (req: Request, res: Response) => res.json({ clientId: (req as Request & BearerRequest).auth?.clientId, principal: principalOf(req) }));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -262,5 +274,51 @@ describe('bearerAuthMiddleware with personal access tokens and JWTs', () => {
     } finally {
       keysDown = false;
     }
+  });
+
+  it('answers 429 with Retry-After once a user has spent their budget, over all their tokens, never 401', async () => {
+    const jwt = await sign({ aud: `${base}/mcp`, client_id: 'desk' });
+    expect((await call(pat, '/limited')).status).toBe(200);
+    expect((await call(jwt, '/limited')).status).toBe(200);
+    for (const token of [pat, jwt]) {
+      const res = await call(token, '/limited');
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('30');
+      expect(res.headers.get('www-authenticate')).toBeNull();
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = await res.text();
+      expect(JSON.parse(body)).toEqual({
+        error: 'rate_limited',
+        error_description: 'Too many requests for anna@example.com: the limit is 2 per minute per user (RATE_LIMIT_PER_USER); retry in 30 s',
+      });
+      expect(body).not.toContain(token);
+    }
+    // A bad token is still a 401 while the budget is spent: the limit counts callers, not guesses.
+    expect((await call('csmcp_pat_nope', '/limited')).status).toBe(401);
+    now += 30_000;
+    expect((await call(pat, '/limited')).status).toBe(200);
+    expect((await call(pat, '/limited')).status).toBe(429);
+  });
+
+  it("answers 429 when the integration's budget is spent, in the body shape the door asks for", async () => {
+    now += 3_600_000;
+    const users = ['anna@example.com'];
+    await t.bus.execute(new RegisterUserCommand({ email: 'ben@example.com', name: 'Ben Ode', role: 'csm' }, admin));
+    users.push('ben@example.com');
+    const tokens = await Promise.all([...users, ...users].map((email) => sign({ aud: `${base}/mcp`, email, client_id: 'claude' })));
+    const statuses = [];
+    for (const token of tokens.slice(0, 3)) statuses.push((await call(token, '/limited-rpc')).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    const res = await call(tokens[3], '/limited-rpc');
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await res.json()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Too many requests for the integration claude: the limit is 3 per minute per integration (RATE_LIMIT_PER_INTEGRATION); retry in 20 s' },
+      id: null,
+    });
+    // Ben's own budget was not charged for the refused request: a personal access token of his still passes.
+    const benPat = (await new AccessTokenService(t.store, new AccessTokenVerifier(t.store)).issue({ email: 'ben@example.com', scopes: 'cs:read', ttl: '1h' }, cli)).token;
+    expect((await call(benPat, '/limited-rpc')).status).toBe(200);
   });
 });

@@ -48,6 +48,11 @@ export interface BearerAuthOptions<Req extends BearerRequest> {
    * (behind trusted proxies: clientAddress of src/net); default the TCP peer's address.
    */
   readonly clientAddress?: (req: Req) => string | null;
+  /**
+   * The body of a 429 when the caller's request budget is spent (the verifier's rateLimiter), from
+   * its message; default the OAuth-style `{ error: 'rate_limited', error_description }`.
+   */
+  readonly rateLimitedBody?: (message: string) => unknown;
   /** Told about failures that are not the caller's fault (the store is down), for the log. */
   readonly onError?: (error: unknown, req: Req) => void;
 }
@@ -109,6 +114,14 @@ export function bearerAuthMiddleware<Req extends BearerRequest, Res extends Bear
         const needed = options.requireAnyScope;
         if (needed && needed.length > 0 && !needed.some((s) => hasScope(principal, s)))
           return sendInsufficientScope(res, needed[0], options.resourceMetadataUrl(req));
+        // Counted once the caller is known: 429 with when to retry, never 401 (the token is fine).
+        const limited = verifier.rateLimiter?.check(principal);
+        if (limited) {
+          res.setHeader('Retry-After', String(limited.retryAfterSeconds));
+          res.setHeader('Cache-Control', 'no-store');
+          res.status(429).json(options.rateLimitedBody ? options.rateLimitedBody(limited.message) : { error: 'rate_limited', error_description: limited.message });
+          return;
+        }
         req.auth = {
           token: match[1],
           clientId: principal.integrationId ?? `${principal.tokenKind === 'personal_access_token' ? 'pat' : 'jwt'}:${principal.tokenId}`,

@@ -2,10 +2,16 @@ import type { Principal } from '../principal';
 import type { TokenRequestContext } from '../jwt/jwt-access-token.verifier';
 import { JwtRejectedError } from '../jwt/jwt-rejected.error';
 import { PAT_PREFIX } from '../tokens/personal-access-token';
+import type { PrincipalRateLimiter } from './principal-rate-limiter';
 
 /** Anything that turns a bearer token into a Principal. */
 export interface TokenVerifier {
   verify(bearer: string, context?: TokenRequestContext): Promise<Principal>;
+  /**
+   * The request budgets of the principals it admits (bearerAuthMiddleware counts each authenticated
+   * request): on the app's one verifier, so that /mcp and /admin/api share them. Absent or null = none.
+   */
+  readonly rateLimiter?: PrincipalRateLimiter | null;
 }
 
 /** Three base64url segments: a signed JWT (JWS compact). An encrypted one (five segments) is not accepted. */
@@ -23,6 +29,7 @@ export class BearerTokenVerifier implements TokenVerifier {
   constructor(
     private readonly personal: TokenVerifier,
     private readonly jwt: TokenVerifier | null,
+    readonly rateLimiter: PrincipalRateLimiter | null = null,
   ) {}
 
   /** Whether JWT access tokens are accepted (an authorization server is configured). */

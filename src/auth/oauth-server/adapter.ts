@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { OAuthStateStore } from './oauth-state.store';
 
@@ -18,6 +19,20 @@ export interface AdapterOptions {
  * `Client` rows are clients registered through DCR; admin-registered integrations (IntegrationService)
  * and Client ID Metadata Documents (CimdFetcher) come from `lookupClient`, asked first (see provider-configuration).
  */
+/**
+ * Models whose id is itself a credential: oidc-provider's opaque tokens and codes are their jti (a
+ * refresh token's value is its id). They are stored under a
+ * SHA-256 of the id, with no jti in the payload, so the state database (and its backups) holds nothing
+ * a client could present (issue 9). Rows written before this are still found under the plain id until
+ * they expire. (Sessions are not hashed: the provider finds them by uid too and needs their id back.)
+ */
+const CREDENTIAL_MODELS = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'ClientCredentials', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'RegistrationAccessToken', 'InitialAccessToken']);
+
+/** The id a row is stored under: `sha256:<base64url>` for credential models, else the id itself. */
+export function storedModelId(model: string, id: string): string {
+  return CREDENTIAL_MODELS.has(model) ? `sha256:${createHash('sha256').update(id).digest('base64url')}` : id;
+}
+
 export function adapterFor(
   store: OAuthStateStore,
   onAlreadyConsumed: () => Error,
@@ -33,8 +48,21 @@ export function adapterFor(
       return this.model === 'RefreshToken' ? refreshGraceMs : 0;
     }
 
+    private get hashed(): boolean {
+      return CREDENTIAL_MODELS.has(this.model);
+    }
+
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      await store.upsert(this.model, id, payload as Record<string, unknown>, expiresIn);
+      // The jti is the credential itself: kept as null, find() puts it back from the id it is asked for.
+      const kept = this.hashed && 'jti' in payload ? { ...payload, jti: null } : payload;
+      await store.upsert(this.model, storedModelId(this.model, id), kept as Record<string, unknown>, expiresIn);
+    }
+
+    /** The stored row: under the hashed id, or a row from before hashing under the plain one. */
+    private async stored(id: string) {
+      const found = await store.find(this.model, storedModelId(this.model, id));
+      if (found || !this.hashed) return found && this.hashed && 'jti' in found.payload ? { ...found, payload: { ...found.payload, jti: id } } : found;
+      return store.find(this.model, id);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -42,7 +70,7 @@ export function adapterFor(
         const integration = await lookupClient(id);
         if (integration) return integration;
       }
-      const found = await store.find(this.model, id);
+      const found = await this.stored(id);
       if (!found) return undefined;
       // Within the grace window a used refresh token reads as unused: the provider rotates it again
       // instead of taking the second use for a replay (and revoking the grant).
@@ -60,11 +88,14 @@ export function adapterFor(
     }
 
     async consume(id: string): Promise<void> {
-      if (!(await store.consume(this.model, id, this.graceMs))) throw onAlreadyConsumed();
+      const consumed =
+        (await store.consume(this.model, storedModelId(this.model, id), this.graceMs)) || (this.hashed && (await store.consume(this.model, id, this.graceMs)));
+      if (!consumed) throw onAlreadyConsumed();
     }
 
     async destroy(id: string): Promise<void> {
-      await store.destroy(this.model, id);
+      await store.destroy(this.model, storedModelId(this.model, id));
+      if (this.hashed) await store.destroy(this.model, id);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

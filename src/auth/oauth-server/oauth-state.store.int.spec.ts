@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_URL, dropSchema, freshSchemaName } from '../../../libs/projections/test/support/postgres';
-import { adapterFor } from './adapter';
+import { adapterFor, storedModelId } from './adapter';
 import { OAuthStateStore } from './oauth-state.store';
 
 /**
@@ -75,6 +75,30 @@ describe.each(['sqlite', 'postgres'] as const)('OAuthStateStore (%s)', (kind) =>
     await code.consume('code-1');
     expect(await code.find('code-1')).toEqual({ grantId: 'g1', consumed: true });
     await expect(code.consume('code-1')).rejects.toThrow('invalid_grant');
+  });
+
+  it('stores tokens and codes under a hash of their value, with no jti, and still finds rows stored before (adapter)', async () => {
+    const Adapter = adapterFor(store, () => new Error('invalid_grant'));
+    const refresh = new Adapter('RefreshToken');
+    const secret = 'refresh-token-value-0123456789abcdef';
+    await refresh.upsert(secret, { jti: secret, grantId: 'g1', kind: 'RefreshToken' }, 60);
+    expect(await store.find('RefreshToken', secret)).toBeUndefined();
+    const stored = await store.find('RefreshToken', storedModelId('RefreshToken', secret));
+    expect(stored?.payload).toEqual({ jti: null, grantId: 'g1', kind: 'RefreshToken' });
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    expect(await refresh.find(secret)).toEqual({ jti: secret, grantId: 'g1', kind: 'RefreshToken' });
+    await refresh.consume(secret);
+    expect(await refresh.find(secret)).toMatchObject({ consumed: true });
+    await expect(refresh.consume(secret)).rejects.toThrow('invalid_grant');
+    // A row written under the plain value before hashing: found, consumed once, destroyed.
+    await store.upsert('RefreshToken', 'old-plain-token', { jti: 'old-plain-token', grantId: 'g1' }, 60);
+    expect(await refresh.find('old-plain-token')).toEqual({ jti: 'old-plain-token', grantId: 'g1' });
+    await refresh.consume('old-plain-token');
+    await expect(refresh.consume('old-plain-token')).rejects.toThrow('invalid_grant');
+    await refresh.destroy('old-plain-token');
+    expect(await refresh.find('old-plain-token')).toBeUndefined();
+    // Other models keep their ids (a grant id is no credential).
+    expect(storedModelId('Grant', 'g1')).toBe('g1');
   });
 
   it('forgets expired entries and everything of a revoked grant', async () => {

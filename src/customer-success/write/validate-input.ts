@@ -9,10 +9,32 @@ import { InputValidationError, type FieldProblem } from './write-errors';
 export function validateInput<T extends object>(dto: ClassConstructor<T>, input: unknown): T {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new InputValidationError([{ field: '(input)', problem: 'must be a JSON object of named arguments' }]);
+  // class-transformer takes an object's "constructor" for the class to build: an own "constructor" key
+  // (JSON allows one) made it throw a TypeError, answered INTERNAL (found by the MCP fuzz soak, seed 1).
+  const odd = constructorKeyAt(input, '');
+  if (odd !== null) throw new InputValidationError([{ field: odd, problem: 'holds a key named "constructor", which no argument accepts' }]);
   const instance = plainToInstance(dto, input, { enableImplicitConversion: false });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length > 0) throw new InputValidationError(flatten(errors));
   return instance;
+}
+
+/** The path of the first value (the arguments or any object inside them) with an own "constructor" key; null when none. */
+export function constructorKeyAt(value: unknown, path: string, depth = 0): string | null {
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = constructorKeyAt(item, `${path}[${i}]`, depth + 1);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (Object.prototype.hasOwnProperty.call(value, 'constructor')) return path === '' ? 'constructor' : path;
+  for (const [key, item] of Object.entries(value)) {
+    const found = constructorKeyAt(item, path === '' ? key : `${path}.${key}`, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {

@@ -5,6 +5,7 @@ import type { Position } from '@csmcp/event-store';
 import { sessionOwnerOf, type Principal } from '../../auth/principal';
 import { createMcpServer, type McpServerDeps } from '../server/mcp-server.factory';
 import { readJsonBody, sendJsonRpcError } from './request-guards';
+import type { StreamLimits } from './stream-limits';
 import type { AuthenticatedRequest } from './streamable-http.endpoint';
 
 interface LegacySession {
@@ -13,9 +14,6 @@ interface LegacySession {
   readonly transport: SSEServerTransport;
   readonly server: Server;
 }
-
-/** Open legacy streams per user (or machine client): each holds a connection and a server in this process. */
-const MAX_STREAMS_PER_USER = 20;
 
 /**
  * The HTTP+SSE transport of MCP 2024-11-05 for clients that speak nothing newer: GET /sse opens the
@@ -26,13 +24,15 @@ const MAX_STREAMS_PER_USER = 20;
 export class LegacySseEndpoint {
   private readonly sessions = new Map<string, LegacySession>();
 
-  constructor(private readonly deps: McpServerDeps) {}
+  constructor(
+    private readonly deps: McpServerDeps,
+    /** Shared with Streamable HTTP GET streams: each legacy stream holds a connection and a server in this process. */
+    private readonly streams: StreamLimits,
+  ) {}
 
   async open(req: AuthenticatedRequest, res: ServerResponse, principal: Principal, messagesPath: string): Promise<void> {
     const owner = sessionOwnerOf(principal);
-    const open = [...this.sessions.values()].filter((s) => s.owner === owner).length;
-    if (open >= MAX_STREAMS_PER_USER)
-      return sendJsonRpcError(res, 429, -32000, `Too many open SSE streams for this user or client (at most ${MAX_STREAMS_PER_USER}); close one first`);
+    if (!this.streams.admit(owner, res)) return this.streams.refuse(res);
     const transport = new SSEServerTransport(messagesPath, res);
     let lastWrite: Position | undefined;
     const server = createMcpServer(this.deps, {

@@ -4,12 +4,14 @@ import { getRequestListener } from '@hono/node-server';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { isInitializeRequest, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Position } from '@csmcp/event-store';
 import { sessionOwnerOf, type Principal } from '../../auth/principal';
 import { createMcpServer, type McpServerDeps, type McpSessionContext } from '../server/mcp-server.factory';
+import { StatelessServers, type JsonRpcAnswer } from '../server/stateless-servers';
 import type { McpStateStore } from '../state/mcp-state.store';
 import { PROTOCOL_VERSIONS, readJsonBody, sendJsonRpcError } from './request-guards';
+import type { StreamLimits } from './stream-limits';
 
 /** A session this process holds in memory; the shared state store has the rest. */
 interface LiveSession {
@@ -20,6 +22,8 @@ interface LiveSession {
   readonly transport: WebStandardStreamableHTTPServerTransport;
   lastWrite: Position | undefined;
   lastUsed: number;
+  /** JSON-RPC ids of this process's requests of the session still being answered. */
+  readonly inFlight: Set<string>;
 }
 
 export interface AuthenticatedRequest extends IncomingMessage {
@@ -41,11 +45,14 @@ export class StreamableHttpEndpoint {
   private readonly sessions = new Map<string, LiveSession>();
   private readonly restoring = new Map<string, Promise<LiveSession | null>>();
   private readonly evictTimer: NodeJS.Timeout;
+  private readonly statelessServers: StatelessServers;
 
   constructor(
     private readonly deps: McpServerDeps,
     private readonly state: McpStateStore,
+    private readonly limits: { readonly sessionsPerUser: number; readonly streams: StreamLimits },
   ) {
+    this.statelessServers = new StatelessServers(deps);
     this.evictTimer = setInterval(() => this.evictIdle(), 60_000);
     this.evictTimer.unref();
   }
@@ -83,6 +90,16 @@ export class StreamableHttpEndpoint {
     if (!live) return sendJsonRpcError(res, 404, -32001, 'Session not found: send initialize to open a new one');
     live.lastUsed = Date.now();
     if (record.lastWrite && (!live.lastWrite || isAfter(record.lastWrite, live.lastWrite))) live.lastWrite = record.lastWrite;
+    // A GET is a stream the client holds open as long as it likes (or a resumed one): counted per owner.
+    if (req.method === 'GET' && !this.limits.streams.admit(record.userId, res)) return this.limits.streams.refuse(res);
+    // The SDK maps a response to its stream by request id: a second request under an id still in flight
+    // would take over the first one's stream and leave it open for good (found by the MCP fuzz soak).
+    const ids = requestIds(parsedBody);
+    const reused = ids.find((id, i) => live.inFlight.has(id) || ids.indexOf(id) !== i);
+    if (reused !== undefined)
+      return sendJsonRpcError(res, 409, -32600, `Invalid Request: id ${reused} is already used by a request of this session still being answered; use a new id for each request`);
+    for (const id of ids) live.inFlight.add(id);
+    if (ids.length > 0) res.once('close', () => ids.forEach((id) => live.inFlight.delete(id)));
     await this.state.touch(sessionId);
     await serve(live.transport, req, res, parsedBody);
   }
@@ -91,12 +108,26 @@ export class StreamableHttpEndpoint {
     const id = randomUUID();
     const params = (initialize as { params: Record<string, unknown> }).params;
     const owner = sessionOwnerOf(principal);
+    await this.makeRoomFor(owner);
     const live = this.live(id, owner, async () => {
       await this.state.createSession({ sessionId: id, userId: owner, protocolVersion: String(params.protocolVersion), initializeParams: params });
       this.sessions.set(id, live);
     });
     await live.server.connect(live.transport);
     await serve(live.transport, req, res, initialize);
+  }
+
+  /**
+   * At most MCP_MAX_SESSIONS_PER_USER open sessions per user or machine client: a new one closes the
+   * least recently used beyond that (clients that never DELETE their sessions would otherwise lock
+   * their user out until the old ones expire). A closed session's client gets 404 and initializes again.
+   */
+  private async makeRoomFor(owner: string): Promise<void> {
+    const open = await this.state.openSessionsOf(owner);
+    for (const id of open.slice(0, Math.max(0, open.length - this.limits.sessionsPerUser + 1))) {
+      await this.state.closeSession(id);
+      this.drop(id);
+    }
   }
 
   /** Brings a session another instance (or this one before a restart) opened into this process. */
@@ -139,12 +170,31 @@ export class StreamableHttpEndpoint {
         this.sessions.delete(id);
       },
     });
-    const live: LiveSession = { id, owner, server: createMcpServer(this.deps, session), transport, lastWrite: undefined, lastUsed: Date.now() };
+    const live: LiveSession = { id, owner, server: createMcpServer(this.deps, session), transport, lastWrite: undefined, lastUsed: Date.now(), inFlight: new Set() };
     return live;
   }
 
-  /** No session: a fresh server and transport for this one request (the SDK's stateless mode), JSON response. */
+  /**
+   * No session, JSON response. A single request goes to a pooled server (see StatelessServers), its
+   * answer written here; anything else (notifications, batches, messages that are not valid
+   * JSON-RPC, an Accept or Content-Type the transport refuses) gets the SDK's stateless mode: a fresh
+   * server and transport for this one request, with the SDK's own answers to all of that.
+   */
   private async stateless(req: AuthenticatedRequest, res: ServerResponse, body: unknown): Promise<void> {
+    const request = directRequest(req, body);
+    if (request) {
+      let answer: JsonRpcAnswer;
+      try {
+        answer = await this.statelessServers.answer(request, { authInfo: req.auth, requestInfo: { headers: req.headers } });
+      } catch (error) {
+        this.deps.logError(error, { method: request.method });
+        return sendJsonRpcError(res, 500, -32603, 'Internal error', request.id);
+      }
+      const json = JSON.stringify(answer);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+      res.end(json);
+      return;
+    }
     const server = createMcpServer(this.deps, { sessionId: null, lastWrite: () => undefined, recordWrite: async () => {} });
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
@@ -170,6 +220,7 @@ export class StreamableHttpEndpoint {
   /** Ends every stream this process holds (shutdown); sessions stay restorable elsewhere. */
   async close(): Promise<void> {
     clearInterval(this.evictTimer);
+    await this.statelessServers.close();
     await Promise.allSettled([...this.sessions.values()].map((live) => live.server.close()));
     this.sessions.clear();
   }
@@ -180,6 +231,32 @@ function serve(transport: WebStandardStreamableHTTPServerTransport, req: Authent
     overrideGlobalObjects: false,
   });
   return listener(req, res);
+}
+
+/**
+ * The message when it is one JSON-RPC request the SDK's stateless transport would hand to its server
+ * as is: the client accepts both JSON and SSE, the body is application/json and a valid request.
+ * (initialize never gets here: it opens a session.)
+ */
+function directRequest(req: IncomingMessage, body: unknown): JSONRPCRequest | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('method' in body) || !('id' in body)) return null;
+  const accept = header(req, 'accept') ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return null;
+  if ((header(req, 'content-type') ?? '').split(';', 1)[0].trim().toLowerCase() !== 'application/json') return null;
+  const parsed = JSONRPCMessageSchema.safeParse(body);
+  return parsed.success && 'method' in parsed.data && 'id' in parsed.data ? (parsed.data as JSONRPCRequest) : null;
+}
+
+/** The ids of the requests (not notifications or responses) in a POST body, as JSON text: 1 and "1" differ. */
+function requestIds(body: unknown): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  const ids: string[] = [];
+  for (const m of messages) {
+    if (typeof m !== 'object' || m === null || !('method' in m) || !('id' in m)) continue;
+    const id = (m as { id: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') ids.push(JSON.stringify(id));
+  }
+  return ids;
 }
 
 function post(headers: Record<string, string>, body: unknown): Request {

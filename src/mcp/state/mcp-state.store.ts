@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS mcp_sessions (
   last_write_commit BIGINT,
   last_write_prepare BIGINT
 );
+CREATE INDEX IF NOT EXISTS mcp_sessions_user ON mcp_sessions (user_id, last_seen_at);
 CREATE TABLE IF NOT EXISTS mcp_stream_events (
   seq ${dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'},
   session_id TEXT NOT NULL,
@@ -109,6 +110,19 @@ export class McpStateStore {
     if (Date.now() - last < TOUCH_EVERY_MS) return;
     this.touchedAt.set(sessionId, Date.now());
     await this.db.run('UPDATE mcp_sessions SET last_seen_at = ? WHERE session_id = ?', [new Date().toISOString(), sessionId]);
+  }
+
+  /**
+   * The open sessions of a user (or machine client), least recently used first. last_seen_at moves
+   * at most once a minute per session, so the order is that coarse.
+   */
+  async openSessionsOf(userId: string, now = Date.now()): Promise<string[]> {
+    await this.setup();
+    const rows = await this.db.all<{ session_id: string }>(
+      'SELECT session_id FROM mcp_sessions WHERE user_id = ? AND closed_at IS NULL AND last_seen_at >= ? ORDER BY last_seen_at, created_at',
+      [userId, new Date(now - SESSION_IDLE_TTL_MS).toISOString()],
+    );
+    return rows.map((r) => r.session_id);
   }
 
   async closeSession(sessionId: string): Promise<void> {

@@ -3,6 +3,7 @@ import { CreditRefusalError } from '../../audit/audit-log';
 import { CreditInputError } from '../../audit/credits/credits.service';
 import { ProjectionTimeoutError } from '@csmcp/projections';
 import { AnalysisQueryError } from '../../customer-success/analysis';
+import { ConnectorError } from '../../connectors/registry/connector-error';
 import { QueryError } from '../../customer-success/queries/shared/query-error';
 import { DomainError } from '../../customer-success/shared/domain-error';
 import { IdempotencyKeyReusedError, InputValidationError, PolicyRefusalError, type FieldProblem } from '../../customer-success/write/write-errors';
@@ -47,8 +48,13 @@ export function toToolError(error: unknown): ToolError | null {
     const problems = error.field !== undefined ? [{ field: camelToSnake(error.field), problem: message }] : undefined;
     return { code: error.code, message, ...(problems ? { problems } : {}) };
   }
+  // Connectors (authorize_connector): the code, and a message that says what to do.
+  if (error instanceof ConnectorError) return { code: error.code, message: error.message };
   if (error instanceof StoreUnavailableError)
-    return { code: 'UNAVAILABLE', message: 'The data store is temporarily unavailable, retry shortly (a write: with the same idempotency_key, so it cannot happen twice).' };
+    return {
+      code: 'UNAVAILABLE',
+      message: `The data store is temporarily unavailable${UNAVAILABLE_CAUSE[error.reason]}, retry shortly (a write: with the same idempotency_key, so it cannot happen twice).`,
+    };
   if (error instanceof ProjectionTimeoutError)
     return { code: 'UNAVAILABLE', message: 'The read side is still catching up with recent writes and is temporarily unavailable, retry shortly.' };
   // The write pipeline retries concurrent changes; this only escapes when they kept colliding.
@@ -56,6 +62,13 @@ export function toToolError(error: unknown): ToolError | null {
     return { code: 'CONFLICT', message: 'The record was being changed by someone else at the same time; read it again and retry.' };
   return null;
 }
+
+/** The cause, when the database named it: the caller cannot fix either, but can tell an operator. */
+const UNAVAILABLE_CAUSE: Readonly<Record<StoreUnavailableError['reason'], string>> = {
+  disk_full: ' (its disk is full: an operator has to free space)',
+  read_only: ' (its files are read-only: an operator has to make them writable)',
+  unknown: '',
+};
 
 /** Codes of calls that failed on csmcp's side (the others were refused: the caller can change something). */
 const FAILURE_CODES = new Set(['INTERNAL', 'UNAVAILABLE', 'CONFLICT']);

@@ -43,6 +43,12 @@ export interface PostgresEventStoreOptions {
   readonly poolSize?: number;
   /** How long to wait for a connection before failing with StoreUnavailableError. Default 5 s. */
   readonly connectionTimeoutMs?: number;
+  /**
+   * How long a query may wait for its answer before failing with StoreUnavailableError (the
+   * connection is then dropped). Default 15 s. Without it, a database that vanished without closing
+   * the connection (a network partition, a firewall dropping packets) hangs every caller for good.
+   */
+  readonly queryTimeoutMs?: number;
   /** Longest wait of a live subscription between two reads when no notification arrives. Default 200 ms. */
   readonly pollIntervalMs?: number;
   /**
@@ -96,6 +102,11 @@ interface IdRow {
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/**
+ * TCP keep-alive probes from 10 s of silence on: an idle connection (the LISTEN one above all) to a
+ * database that vanished without a word is found dead in about a minute, not after the OS's 2 hours.
+ */
+const KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 } as const;
 /** First key of the advisory lock taken around the DDL ("csmc"); the second is a hash of the schema name. */
 const DDL_LOCK_CLASS = 0x63736d63;
 const EVENT_ID_UNIQUE = 'es_events_event_id_unique';
@@ -174,7 +185,8 @@ export class PostgresEventStore implements EventStore {
         connectionString: options.connectionString,
         max: options.poolSize ?? 10,
         connectionTimeoutMillis: this.connectionTimeoutMs,
-        keepAlive: true,
+        query_timeout: this.options.queryTimeoutMs ?? 15_000,
+        ...KEEP_ALIVE,
       });
     this.pool.on('error', this.onPoolError);
   }
@@ -605,7 +617,12 @@ export class PostgresEventStore implements EventStore {
   /** One connection per store LISTENs for appends of other processes; opened with the first subscription. */
   private startListener(): void {
     if (this.closed || this.listener || this.listenerConnecting || this.listenerRetry) return;
-    const client = new this.driver.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.connectionTimeoutMs, keepAlive: true });
+    const client = new this.driver.Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: this.connectionTimeoutMs,
+      query_timeout: this.options.queryTimeoutMs ?? 15_000,
+      ...KEEP_ALIVE,
+    });
     const lost = () => {
       if (this.listener !== client) return;
       this.listener = null;
@@ -709,10 +726,13 @@ function statements(s: string, prefix: string) {
     readAll: named(
       'read_all',
       `SELECT h.held_back, e.* FROM (
+         -- The same bound as the page below, but as a scalar start key plus a filter: a row comparison
+         -- next to a scalar on the same index column makes the scan start at $1 and walk the whole
+         -- index from there to the end for every page (quadratic over a replay).
          SELECT EXISTS (
            SELECT 1 FROM ${s}.es_events
-           WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
-             AND (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+           WHERE transaction_id >= greatest(pg_snapshot_xmin(pg_current_snapshot()), $1::text::xid8)
+             AND (transaction_id > $1::text::xid8 OR global_position > $2::bigint)
          ) AS held_back
        ) h
        LEFT JOIN LATERAL (
@@ -793,7 +813,8 @@ function duplicateKey(error: unknown): string | undefined {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // Errors node-postgres raises itself, without a code, when a connection is lost or cannot be had.
-const DRIVER_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|is not queryable|Cannot use a pool after calling end/i;
+// 'Query read timeout' is query_timeout expiring: no answer in time, the connection is dropped.
+const DRIVER_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|is not queryable|Cannot use a pool after calling end|Query read timeout/i;
 
 /**
  * The database cannot answer now (down, restarting, refusing connections, out of disk, a read-only
@@ -815,7 +836,9 @@ function toStoreError(error: unknown, what: string): Error {
   if (error instanceof EventStoreError) return error;
   if (isUnavailable(error)) {
     const e = error as { code?: string; message?: string };
-    return new StoreUnavailableError(`${what} (${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)})`, error);
+    // 53100 disk_full; 25006 read_only_sql_transaction (a standby, or default_transaction_read_only).
+    const reason = e.code === '53100' ? 'disk_full' : e.code === '25006' ? 'read_only' : 'unknown';
+    return new StoreUnavailableError(`${what} (${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)})`, error, reason);
   }
   return error instanceof Error ? error : new Error(String(error));
 }

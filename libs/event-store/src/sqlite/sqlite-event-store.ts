@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CatchUpSubscription, LocalWakeUps, type WakeUpSource } from '../catch-up-subscription';
-import { ConcurrencyError, DuplicateEventIdError, EventStoreError, StoreUnavailableError } from '../errors';
+import { ConcurrencyError, DuplicateEventIdError, EventStoreError, StoreUnavailableError, type UnavailableReason } from '../errors';
 import type {
   AppendOptions,
   AppendResult,
@@ -333,6 +333,12 @@ function isUniqueViolation(error: unknown, column: string): boolean {
 function toStoreError(error: unknown, what: string): Error {
   const code = (error as { code?: string })?.code ?? '';
   if (/^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|CORRUPT|NOTADB|PROTOCOL)/.test(code))
-    return new StoreUnavailableError(`${what} (${code}: ${(error as Error).message})`, error);
+    return new StoreUnavailableError(`${what} (${code}: ${(error as Error).message})`, error, sqliteReason(code));
   return error instanceof Error ? error : new Error(String(error));
+}
+
+function sqliteReason(code: string): UnavailableReason {
+  if (code.startsWith('SQLITE_FULL')) return 'disk_full';
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) return 'read_only';
+  return 'unknown';
 }
