@@ -99,7 +99,10 @@ export class AuditLog {
         for (;;) {
           const from = this.state.head ? this.state.head.seq + 1 : 0;
           const events = await this.store.readStream(AUDIT_STREAM, { fromRevision: from, maxCount: 5_000 });
-          for (const event of events) evolveLedger(this.state, toEntry(event.revision, event.type, event.data));
+          // While the read was on its way, an append of this process may have landed and moved the
+          // head past some of these entries (its state already holds them): fold only what is newer.
+          const head = this.state.head?.seq ?? -1;
+          for (const event of events) if (event.revision > head) evolveLedger(this.state, toEntry(event.revision, event.type, event.data));
           if (events.length < 5_000) break;
         }
         this.loaded = true;
