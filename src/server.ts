@@ -11,15 +11,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Nest's start-up: logs kept until the app's own logger takes them (bufferLogs), and a provider
+ * that fails (a data dir that cannot be opened, a database that is down) thrown to the caller
+ * instead of printed with its stack by Nest and the process exited: `csmcp` says it in one line.
+ */
+export const QUIET_START = { bufferLogs: true, autoFlushLogs: false, abortOnError: false } as const;
+
 /** Builds the HTTP application, starts projections and listens. Used by `csmcp serve` and the e2e tests. */
 export async function startServer(config: AppConfig): Promise<RunningServer> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { server: true }), {
-    bufferLogs: true,
+    ...QUIET_START,
     // The MCP transports read their own bodies (with a size limit, before parsing).
     bodyParser: false,
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  app.flushLogs();
   app.disable('x-powered-by');
   // Before Nest's routes: Express would refuse a malformed %-escape in a route parameter in Nest's shape, not the admin API's.
   app.use('/admin/api', refuseMalformedAdminPath);

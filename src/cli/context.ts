@@ -3,14 +3,16 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
 import type { AppConfig } from '../config/config';
+import { QUIET_START } from '../server';
 
 /**
  * One-shot CLI commands run in an application context on the same store as the server (even while
  * it runs), without HTTP and without running projections in the background.
  */
 export async function withAppContext<T>(config: AppConfig, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { server: false }), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { server: false }), QUIET_START);
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   try {
     return await work(app);
   } finally {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EventStoreError } from '@csmcp/event-store';
+import { EventStoreError, StoreUnavailableError } from '@csmcp/event-store';
 import { ConfigError } from '../config/config';
 import { registerAudit } from './commands/audit.command';
 import { registerConnectors } from './commands/connectors.command';
@@ -68,9 +68,17 @@ function report(error: unknown): number {
     return 2;
   }
   if (error instanceof EventStoreError) {
-    process.stderr.write(`csmcp: ${error.message}\n`);
+    const hint = error instanceof StoreUnavailableError ? UNAVAILABLE_HINT[error.reason] : '';
+    process.stderr.write(`csmcp: ${error.message}${hint ? `\n${hint}` : ''}\n`);
     return 1;
   }
   process.stderr.write(`csmcp: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
 }
+
+/** What an operator does about a store csmcp cannot use (the message says what the database said). */
+const UNAVAILABLE_HINT: Readonly<Record<StoreUnavailableError['reason'], string>> = {
+  read_only: 'Make the data directory writable (or point DATA_DIR at one that is) and run the command again; nothing was changed.',
+  disk_full: 'Free space on the disk of the data directory and run the command again; nothing was changed.',
+  unknown: '',
+};

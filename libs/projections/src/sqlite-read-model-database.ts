@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '@csmcp/event-store';
+import { sqliteUnavailable } from '@csmcp/event-store/sqlite/sqlite-errors';
 import { AsyncMutex } from './async-mutex';
 import type { ReadModelDatabase, SqlParam, TransactionExecutor } from './sql';
 
@@ -51,7 +52,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
       this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     } catch (error) {
-      throw toReadModelError(error, `cannot open read-model database ${options.filename}`);
+      throw toReadModelError(error, `cannot open read-model database ${options.filename}`, options.filename);
     }
   }
 
@@ -278,10 +279,7 @@ function bind(params: readonly SqlParam[] | undefined): readonly unknown[] {
 }
 
 /** A lock held too long by another process, a full disk, a read-only or broken file: retry later. */
-function toReadModelError(error: unknown, what: string): Error {
+function toReadModelError(error: unknown, what: string, filename?: string): Error {
   if (error instanceof StoreUnavailableError) return error;
-  const code = (error as { code?: string })?.code ?? '';
-  if (/^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|CORRUPT|NOTADB|PROTOCOL)/.test(code))
-    return new StoreUnavailableError(`read models: ${what} (${code}: ${(error as Error).message})`, error);
-  return error instanceof Error ? error : new Error(String(error));
+  return sqliteUnavailable(error, `read models: ${what}`, filename);
 }

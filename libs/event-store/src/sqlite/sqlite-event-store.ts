@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CatchUpSubscription, LocalWakeUps, type WakeUpSource } from '../catch-up-subscription';
-import { ConcurrencyError, DuplicateEventIdError, EventStoreError, StoreUnavailableError, type UnavailableReason } from '../errors';
+import { ConcurrencyError, DuplicateEventIdError, EventStoreError, StoreUnavailableError } from '../errors';
+import { sqliteUnavailable } from './sqlite-errors';
 import type {
   AppendOptions,
   AppendResult,
@@ -91,15 +92,15 @@ export class SqliteEventStore implements EventStore {
   private readonly wakeUps: WakeUpSource;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
-    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     try {
+      if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
       this.db = new Database(options.filename);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
       this.db.exec(SCHEMA);
     } catch (error) {
-      throw toStoreError(error, `cannot open ${options.filename}`);
+      throw sqliteUnavailable(error, `cannot open ${options.filename}`, options.filename);
     }
     const db = this.db;
     this.statements = {
@@ -220,14 +221,14 @@ export class SqliteEventStore implements EventStore {
     try {
       commitAll.immediate();
     } catch (error) {
-      const failure = toStoreError(error, 'the append could not be committed');
+      const failure = sqliteUnavailable(error, 'the append could not be committed');
       for (const item of batch) item.reject(failure);
       return;
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) item.resolve(outcome.result);
-      else item.reject(outcome.error instanceof EventStoreError ? outcome.error : toStoreError(outcome.error, 'append failed'));
+      else item.reject(outcome.error instanceof EventStoreError ? outcome.error : sqliteUnavailable(outcome.error, 'append failed'));
     });
     if (outcomes.some((o) => o.ok)) this.local.notify();
   }
@@ -272,7 +273,7 @@ export class SqliteEventStore implements EventStore {
     try {
       return work();
     } catch (error) {
-      throw error instanceof EventStoreError ? error : toStoreError(error, 'read failed');
+      throw error instanceof EventStoreError ? error : sqliteUnavailable(error, 'read failed');
     }
   }
 
@@ -329,16 +330,3 @@ function isUniqueViolation(error: unknown, column: string): boolean {
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && (e.message ?? '').includes(column);
 }
 
-/** Disk full, read-only files, a lock held too long: the caller may retry later, nothing was written. */
-function toStoreError(error: unknown, what: string): Error {
-  const code = (error as { code?: string })?.code ?? '';
-  if (/^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|CORRUPT|NOTADB|PROTOCOL)/.test(code))
-    return new StoreUnavailableError(`${what} (${code}: ${(error as Error).message})`, error, sqliteReason(code));
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function sqliteReason(code: string): UnavailableReason {
-  if (code.startsWith('SQLITE_FULL')) return 'disk_full';
-  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) return 'read_only';
-  return 'unknown';
-}
