@@ -52,7 +52,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
       this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     } catch (error) {
-      throw toReadModelError(error, `cannot open read-model database ${options.filename}`, options.filename);
+      throw toReadModelError(error, `cannot open read-model database ${options.filename}`, options.filename, true);
     }
   }
 
@@ -91,7 +91,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
         this.statement('COMMIT').run();
       } catch (error) {
         this.rollbackQuietly();
-        throw toReadModelError(error, 'commit failed');
+        throw toReadModelError(error, 'commit failed', this.options.filename);
       }
       return result;
     } finally {
@@ -116,7 +116,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
     try {
       return { changes: statement.run(...bind(params)).changes };
     } catch (error) {
-      throw toReadModelError(error, 'statement failed');
+      throw toReadModelError(error, 'statement failed', this.options.filename);
     }
   }
 
@@ -130,7 +130,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
       }
       return statement.all(...bind(params)) as T[];
     } catch (error) {
-      throw toReadModelError(error, 'query failed');
+      throw toReadModelError(error, 'query failed', this.options.filename);
     }
   }
 
@@ -144,7 +144,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
       }
       return statement.get(...bind(params)) as T | undefined;
     } catch (error) {
-      throw toReadModelError(error, 'query failed');
+      throw toReadModelError(error, 'query failed', this.options.filename);
     }
   }
 
@@ -154,7 +154,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
     try {
       this.db.exec(sql);
     } catch (error) {
-      throw toReadModelError(error, 'statements failed');
+      throw toReadModelError(error, 'statements failed', this.options.filename);
     }
   }
 
@@ -182,7 +182,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
           return;
         } catch (error) {
           const code = (error as { code?: string }).code;
-          if (code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw toReadModelError(error, 'cannot start a transaction');
+          if (code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw toReadModelError(error, 'cannot start a transaction', this.options.filename);
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, 4);
@@ -208,7 +208,7 @@ export class SqliteReadModelDatabase implements ReadModelDatabase {
       try {
         statement = this.db.prepare(sql);
       } catch (error) {
-        throw toReadModelError(error, 'cannot prepare statement');
+        throw toReadModelError(error, 'cannot prepare statement', this.options.filename);
       }
       if (this.statements.size >= this.cacheSize) this.statements.delete(this.statements.keys().next().value as string);
       this.statements.set(sql, statement);
@@ -279,7 +279,7 @@ function bind(params: readonly SqlParam[] | undefined): readonly unknown[] {
 }
 
 /** A lock held too long by another process, a full disk, a read-only or broken file: retry later. */
-function toReadModelError(error: unknown, what: string, filename?: string): Error {
+function toReadModelError(error: unknown, what: string, filename: string, opening = false): Error {
   if (error instanceof StoreUnavailableError) return error;
-  return sqliteUnavailable(error, `read models: ${what}`, filename);
+  return sqliteUnavailable(error, `read models: ${what}`, filename, opening);
 }

@@ -15,6 +15,12 @@ describe('sqliteUnavailable', () => {
     expect(sqliteUnavailable(sqliteError('SQLITE_BUSY', 'database is locked'), 'read failed')).toMatchObject({ reason: 'unknown' });
   });
 
+  it('a disk I/O error on a file system with space left is not called a full disk', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csmcp-sqlite-errors-'));
+    expect(sqliteUnavailable(sqliteError('SQLITE_IOERR_WRITE', 'disk I/O error'), 'append failed', join(dir, 'events.db'))).toMatchObject({ reason: 'unknown' });
+    expect(sqliteUnavailable(Object.assign(new Error('no space'), { code: 'ENOSPC' }), 'append failed')).toMatchObject({ reason: 'disk_full' });
+  });
+
   it('leaves a programming error as it is', () => {
     const bug = new TypeError('x is not a function');
     expect(sqliteUnavailable(bug, 'read failed')).toBe(bug);
@@ -25,7 +31,7 @@ describe('sqliteUnavailable', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'csmcp-sqlite-errors-')), 'a-file');
     writeFileSync(file, '');
     const error = Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${file}/data'`), { code: 'ENOTDIR', syscall: 'mkdir' });
-    expect(sqliteUnavailable(error, `cannot open ${file}/data/events.db`, `${file}/data/events.db`)).toMatchObject({
+    expect(sqliteUnavailable(error, `cannot open ${file}/data/events.db`, `${file}/data/events.db`, true)).toMatchObject({
       reason: 'unknown',
       message: `Event store temporarily unavailable: cannot open ${file}/data/events.db: ENOTDIR: not a directory, mkdir '${file}/data'`,
     });
@@ -33,7 +39,7 @@ describe('sqliteUnavailable', () => {
 
   it('at open: SQLITE_CANTOPEN in a writable directory is not called read-only', () => {
     const dir = mkdtempSync(join(tmpdir(), 'csmcp-sqlite-errors-'));
-    const error = sqliteUnavailable(sqliteError('SQLITE_CANTOPEN', 'unable to open database file'), 'cannot open', join(dir, 'events.db'));
+    const error = sqliteUnavailable(sqliteError('SQLITE_CANTOPEN', 'unable to open database file'), 'cannot open', join(dir, 'events.db'), true);
     expect(error).toMatchObject({ reason: 'unknown', message: 'Event store temporarily unavailable: cannot open (SQLITE_CANTOPEN: unable to open database file)' });
   });
 });

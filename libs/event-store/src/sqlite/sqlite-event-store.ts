@@ -100,7 +100,7 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
       this.db.exec(SCHEMA);
     } catch (error) {
-      throw sqliteUnavailable(error, `cannot open ${options.filename}`, options.filename);
+      throw sqliteUnavailable(error, `cannot open ${options.filename}`, options.filename, true);
     }
     const db = this.db;
     this.statements = {
@@ -221,14 +221,14 @@ export class SqliteEventStore implements EventStore {
     try {
       commitAll.immediate();
     } catch (error) {
-      const failure = sqliteUnavailable(error, 'the append could not be committed');
+      const failure = sqliteUnavailable(error, 'the append could not be committed', this.options.filename);
       for (const item of batch) item.reject(failure);
       return;
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) item.resolve(outcome.result);
-      else item.reject(outcome.error instanceof EventStoreError ? outcome.error : sqliteUnavailable(outcome.error, 'append failed'));
+      else item.reject(outcome.error instanceof EventStoreError ? outcome.error : sqliteUnavailable(outcome.error, 'append failed', this.options.filename));
     });
     if (outcomes.some((o) => o.ok)) this.local.notify();
   }
@@ -273,7 +273,7 @@ export class SqliteEventStore implements EventStore {
     try {
       return work();
     } catch (error) {
-      throw error instanceof EventStoreError ? error : sqliteUnavailable(error, 'read failed');
+      throw error instanceof EventStoreError ? error : sqliteUnavailable(error, 'read failed', this.options.filename);
     }
   }
 
