@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
@@ -16,6 +16,7 @@ import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { callTool, connectStreamable, type ConnectedClient } from '../support/mcp-clients';
 import { untilCaughtUp } from '../support/mcp-stack';
+import { freePort } from '../support/free-port';
 
 /**
  * get_account_brief end to end: csmcp serve in this process (for the connectors' OAuth callback), the
@@ -25,13 +26,6 @@ import { untilCaughtUp } from '../support/mcp-stack';
  */
 jest.setTimeout(120_000);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A legacy SSE server whose one tool answers after `delayMs`: longer than its source's timeout. */
 async function startSlowServer(delayMs: number): Promise<{ url: string; port: number; close(): Promise<void> }> {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore } from '@csmcp/event-store';
@@ -11,6 +10,7 @@ import { startServer, type RunningServer } from '../../src/server';
 import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { untilCaughtUp } from '../support/mcp-stack';
+import { freePort } from '../support/free-port';
 
 /**
  * The connectors' part of the admin API (/admin/api/connectors, /admin/api/brief-sources) against
@@ -28,13 +28,6 @@ interface Answer {
   readonly body: any;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('admin API: connectors and brief sources', () => {
   let dir: string;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -10,6 +9,7 @@ import { browserSkipReason, launchChromium, type HeadlessBrowser } from '../supp
 import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { pngFacts } from '../support/png';
+import { freePort } from '../support/free-port';
 
 /**
  * The admin console's Connectors page (issue 7) in headless Chromium against a real csmcp (in this
@@ -36,13 +36,6 @@ const VIEWPORT = { width: 1280, height: 800 };
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const skipReason = browserSkipReason();
 const describeBrowser = skipReason ? describe.skip : describe;

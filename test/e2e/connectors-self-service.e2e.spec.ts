@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
@@ -13,6 +12,7 @@ import { runCli } from '../support/cli';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { callTool, connectStreamable, toolError, type ConnectedClient } from '../support/mcp-clients';
 import { untilCaughtUp } from '../support/mcp-stack';
+import { freePort } from '../support/free-port';
 
 /**
  * A user authorises a user-specific connector themselves, through the MCP tool authorize_connector
@@ -42,13 +42,6 @@ interface Section {
   error: { code: string; message: string; hint: string | null } | null;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('authorize_connector: users authorise their own accounts', () => {
   let dir: string;

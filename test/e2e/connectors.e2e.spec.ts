@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore } from '@csmcp/event-store';
@@ -12,6 +11,7 @@ import { EVENT_STORE } from '../../src/infrastructure/tokens';
 import { startServer, type RunningServer } from '../../src/server';
 import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
+import { freePort } from '../support/free-port';
 
 /**
  * Outbound connectors end to end: csmcp serve (in this process, for the OAuth callback), the CLI as
@@ -24,13 +24,6 @@ import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type O
  */
 jest.setTimeout(120_000);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function expectRejected(promise: Promise<unknown>): Promise<ConnectorError> {
   try {

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +11,7 @@ import { callTool, connectStreamable } from '../support/mcp-clients';
 import { seedBook, sqliteStore, untilCaughtUp, type McpBook, type McpStore } from '../support/mcp-stack';
 import { cookieJarFetch, formOf } from '../support/oauth-forms';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
+import { freePort } from '../support/free-port';
 
 /**
  * Secrets never logged, never returned twice, never stored in the clear (issue 9). One `csmcp serve`
@@ -28,13 +28,6 @@ const PASSWORD = 'a password nobody logs';
 const SARA = 'sara.secrets@example.com';
 jest.setTimeout(180_000);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('secrets in logs and at rest (csmcp serve at LOG_LEVEL=debug)', () => {
   let store: McpStore;

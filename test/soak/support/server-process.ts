@@ -8,11 +8,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { demoCompany, demoUsers, type DemoOptions } from '../../../src/cli/commands/seed/demo-book';
+import { freePort } from '../../support/free-port';
+export { freePort };
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const BIN = join(ROOT, 'bin', 'csmcp.js');
@@ -228,17 +229,6 @@ export async function startBuiltServer(env: NodeJS.ProcessEnv, options: { port?:
   });
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Waits until the server is ready and every projection is at the head of the store (readyz). */
 export async function untilCaughtUp(baseUrl: string, timeoutMs = 60_000): Promise<{ head: string }> {
