@@ -38,6 +38,24 @@ export function Success(props: { children: ComponentChildren }) {
   );
 }
 
+/** "Remove X?" with what it means, Confirm removal and Cancel: a removal is never one click. */
+export function ConfirmRemoval(props: { label: string; error: unknown; busy: boolean; onConfirm(): void; onCancel(): void; children: ComponentChildren }) {
+  return (
+    <div class="notice confirm" role="alertdialog" aria-label={props.label}>
+      <p>{props.children}</p>
+      <ErrorNotice error={props.error} />
+      <div class="buttons">
+        <button type="button" class="contrast" aria-busy={props.busy} disabled={props.busy} onClick={props.onConfirm}>
+          Confirm removal
+        </button>
+        <button type="button" class="outline secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export interface Loaded<T> {
   readonly data: T | null;
   readonly error: unknown;

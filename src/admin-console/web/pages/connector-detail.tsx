@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { navigate } from '../router';
-import { ErrorNotice, Link, Loading, Success, formatTime, show, useAction, useApi, useLoad } from '../ui';
+import { ConfirmRemoval, ErrorNotice, Link, Loading, Success, formatTime, show, useAction, useApi, useLoad } from '../ui';
 import {
   ConnectorFields,
   CopyValue,
@@ -425,29 +425,18 @@ function RemoveConnector(props: { connector: ConnectorDetail }) {
     <section aria-labelledby="remove-title">
       <h2 id="remove-title">Remove</h2>
       {confirming ? (
-        <div class="notice confirm" role="alertdialog" aria-label={`Remove ${c.name}`}>
-          <p>
-            Remove {c.name}? csmcp forgets its client secret and every token{c.brief_sources.length ? `; its ${c.brief_sources.length} brief source(s) stay and show an error in briefs until you remove them` : ''}. Its
-            history stays in the event log.
-          </p>
-          <ErrorNotice error={remove.error} />
-          <div class="buttons">
-            <button
-              type="button"
-              class="contrast"
-              aria-busy={remove.busy}
-              disabled={remove.busy}
-              onClick={async () => {
-                if (await remove.go()) navigate('/connectors');
-              }}
-            >
-              Confirm removal
-            </button>
-            <button type="button" class="outline secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ConfirmRemoval
+          label={`Remove ${c.name}`}
+          error={remove.error}
+          busy={remove.busy}
+          onConfirm={async () => {
+            if (await remove.go()) navigate('/connectors');
+          }}
+          onCancel={() => setConfirming(false)}
+        >
+          Remove {c.name}? csmcp forgets its client secret and every token{c.brief_sources.length ? `; its ${c.brief_sources.length} brief source(s) stay and show an error in briefs until you remove them` : ''}. Its
+          history stays in the event log.
+        </ConfirmRemoval>
       ) : (
         <button type="button" class="outline contrast" onClick={() => setConfirming(true)}>
           Remove {c.name}…

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ErrorNotice, Link, Loading, Success, formatTime, useAction, useApi, useLoad } from '../ui';
+import { ConfirmRemoval, ErrorNotice, Link, Loading, Success, formatTime, useAction, useApi, useLoad } from '../ui';
 
 /**
  * Connectors (issue 7): the external MCP servers csmcp calls as a client (support desk, CRM, internal
@@ -475,32 +475,21 @@ function BriefSources(props: { connectors: ListedConnector[] }) {
         )
       ) : null}
       {removing ? (
-        <div class="notice confirm" role="alertdialog" aria-label={`Remove brief source ${removing.label}`}>
-          <p>
-            Remove the brief source "{removing.label}"? Account briefs stop calling {removing.connector}'s <code>{removing.tool}</code>.
-          </p>
-          <ErrorNotice error={remove.error} />
-          <div class="buttons">
-            <button
-              type="button"
-              class="contrast"
-              aria-busy={remove.busy}
-              disabled={remove.busy}
-              onClick={async () => {
-                if ((await remove.go(removing)) !== undefined) {
-                  setDone(`Brief source "${removing.label}" removed.`);
-                  setRemoving(null);
-                  list.reload();
-                }
-              }}
-            >
-              Confirm removal
-            </button>
-            <button type="button" class="outline secondary" onClick={() => setRemoving(null)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ConfirmRemoval
+          label={`Remove brief source ${removing.label}`}
+          error={remove.error}
+          busy={remove.busy}
+          onConfirm={async () => {
+            if ((await remove.go(removing)) !== undefined) {
+              setDone(`Brief source "${removing.label}" removed.`);
+              setRemoving(null);
+              list.reload();
+            }
+          }}
+          onCancel={() => setRemoving(null)}
+        >
+          Remove the brief source "{removing.label}"? Account briefs stop calling {removing.connector}'s <code>{removing.tool}</code>.
+        </ConfirmRemoval>
       ) : null}
       <AddBriefSource
         connectors={props.connectors}
