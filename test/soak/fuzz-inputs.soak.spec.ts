@@ -17,7 +17,7 @@ import { admin, registerAnna, startAdminCommands, type AdminCommandsHarness } fr
 import { CustomerSuccessProjection } from '../../src/customer-success/read-models/customer-success.projection';
 import { SCORECARD_IMPORT } from '../../src/customer-success/scorecards/commands/record-scorecard/record-scorecard.handler';
 import { analysisQuery } from './support/fuzz-analysis';
-import { brokenCsv, csvStyle, csvTable, wildCell, writeCsv, type CsvTable } from './support/fuzz-csv';
+import { brokenCsv, CSV_COLUMNS, csvStyle, csvTable, plausibleCell, wildCell, writeCsv, type CsvTable } from './support/fuzz-csv';
 import { jsonRpcMessages, mapLimit, nastyJson, nastyNumber, nastyString, problemsOf, rawRequest, sometimes, stringsIn, type Answer } from './support/fuzz-http';
 import { startFuzzServer, type FuzzServer } from './support/fuzz-server';
 import { SOAK_FULL, soakScale, soakTimeout } from './support/soak-mode';
@@ -42,6 +42,8 @@ import { SOAK_FULL, soakScale, soakTimeout } from './support/soak-mode';
  */
 
 const CASES = soakScale(1_000, 10_000);
+/** JSON import files: fewer, their rows go through the same validation and commands as the CSV ones. */
+const JSON_CASES = soakScale(300, 3_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20250916);
 const NOW = new Date('2025-06-15T10:00:00Z');
 
@@ -195,6 +197,59 @@ describe('fuzz: the CSV importer (file reader, row validation, import commands o
     );
     expect(tally.fileProblems + tally.rejected).toBeGreaterThan(0);
     expect(tally.imported).toBeGreaterThan(0);
+  }, soakTimeout(240_000, 1_800_000));
+
+  // JSON import files (`csmcp import … file.json`): objects whose keys may be anything, "constructor"
+  // and "__proto__" included (an own "constructor" key made class-transformer throw), nested values.
+  const oddKey = fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf');
+  /** An object with one odd own key, as JSON.parse makes it ("__proto__" an own property too). */
+  const oddObject = fc.tuple(oddKey, fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => JSON.parse(`{${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}}`) as unknown);
+  const jsonCell = (column: string) =>
+    fc.oneof(
+      { weight: 12, arbitrary: plausibleCell(column, ids, emails) },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+      { weight: 1, arbitrary: oddObject },
+      { weight: 1, arbitrary: nastyString },
+    );
+  const jsonRecord = (kind: ImportKind): fc.Arbitrary<Record<string, unknown>> =>
+    fc
+      .tuple(
+        fc.oneof(fc.constant([...CSV_COLUMNS[kind]]), fc.subarray([...CSV_COLUMNS[kind]])).chain((columns) => fc.tuple(...columns.map((c) => jsonCell(c).map((v) => [c, v] as const)))),
+        fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(fc.oneof(oddKey, fc.string({ maxLength: 12 })), fc.oneof(fc.jsonValue({ maxDepth: 3 }), oddObject)), { minLength: 1, maxLength: 2 }) }),
+        kind === 'companies' ? fc.array(fc.constantFrom('contacts', 'relationships')).chain((keys) => fc.tuple(...keys.map((k) => fc.jsonValue({ maxDepth: 3 }).map((v) => [k, v] as const)))) : fc.constant([]),
+      )
+      // Own properties, "__proto__" included, as JSON.parse makes them.
+      .map(([cells, odd, nested]) => JSON.parse(`{${[...cells, ...odd, ...nested].map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`) as Record<string, unknown>);
+  const jsonFile = fc.constantFrom(...KINDS).chain((kind) =>
+    fc.tuple(
+      fc.constant(kind),
+      fc.oneof(
+        { weight: 8, arbitrary: fc.array(jsonRecord(kind), { minLength: 1, maxLength: 4 }).map((records) => JSON.stringify(records)) },
+        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null') },
+        { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+      ),
+    ),
+  );
+
+  it(`${JSON_CASES} fuzzed JSON import files: read or refused with problems, each row validated without throwing, imported whole or not at all`, async () => {
+    const before = { ...tally };
+    await fc.assert(
+      fc.asyncProperty(jsonFile, async ([kind, content]) => {
+        tally.files++;
+        const file = readImportFile(kind, 'json', content);
+        expectWellFormed(file.problems);
+        for (const row of file.batches[kind] ?? []) {
+          const problems: RowProblem[] = [];
+          validateRow(SPECS[kind] as Parameters<typeof validateRow>[0], row, (field, problem, allowed = null) => problems.push({ row: row.row, field, problem, allowed }));
+          expectWellFormed(problems);
+        }
+        await importAllOrNothing(kind, file);
+      }),
+      { numRuns: JSON_CASES, seed: SEED, endOnFailure: true },
+    );
+    process.stdout.write(
+      `fuzz-inputs json (${SOAK_FULL ? 'full' : 'short'}, seed ${SEED}): ${tally.files - before.files} files: refused as files ${tally.fileProblems - before.fileProblems}, rows refused ${tally.rejected - before.rejected}, imported ${tally.imported - before.imported}\n`,
+    );
   }, soakTimeout(240_000, 1_800_000));
 
   /** Through the import command (not scorecards: another module's): imported, or refused with nothing written. */

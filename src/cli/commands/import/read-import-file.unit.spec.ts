@@ -139,6 +139,18 @@ describe('reading import files', () => {
       ]);
     });
 
+    // The fuzz soak found the write tools' version of this (seed 1); a JSON import file can hold one too.
+    it('refuses a JSON row holding an own "constructor" key, naming where, instead of throwing', () => {
+      const problems: RowProblem[] = [];
+      const file = readImportFile('companies', 'json', '[{"company_id":"acme","name":"Acme","constructor":{"prototype":1}},{"company_id":"globex","name":"Globex","renewal_date":{"constructor":"x"}}]');
+      for (const row of file.batches.companies ?? [])
+        expect(() => validateRow(COMPANY_IMPORT, row, (field, problem, allowed = null) => problems.push({ row: row.row, field, problem, allowed }))).not.toThrow();
+      expect(problems).toEqual([
+        { row: 1, field: 'constructor', problem: 'is not a column of a companies import', allowed: COMPANY_IMPORT.columns.join(', ') },
+        { row: 2, field: 'renewal_date', problem: 'holds a key named "constructor", which no column accepts', allowed: null },
+      ]);
+    });
+
     it('names the CSV column of a wrong measure', () => {
       const csv = 'company_id,as_of,overall_score,measure:Usage,color:Usage\nacme,2025-03-31,50,120,Purple\n';
       expect(problemsOf(SCORECARD_IMPORT, 'scorecards', csv)).toEqual([

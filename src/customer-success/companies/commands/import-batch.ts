@@ -6,6 +6,7 @@ import { handleCommand, type DeciderLike } from '../../../infrastructure/aggrega
 import { foldEvents } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
 import { deterministicUuid } from '../../write/deterministic-id';
+import { constructorKeyAt } from '../../write/validate-input';
 import { adminMetadata, type AdminContext } from './admin-context';
 import type { RuleContext } from './import-rules';
 import { forEachLimit } from './pool';
@@ -255,6 +256,13 @@ function summarize<Data, Event>(kind: ImportKind, dryRun: boolean, planned: Arra
 export function validateRow<Dto extends object>(spec: Pick<ImportSpec<Dto, unknown, unknown, unknown, never>, 'dto' | 'record' | 'columns' | 'kind'>, row: ImportRow, report: Report): Dto | null {
   if (typeof row.data !== 'object' || row.data === null || Array.isArray(row.data)) {
     report('(row)', `is ${Array.isArray(row.data) ? 'a list' : describeType(row.data)}`, `an object with the columns of a ${spec.record}`);
+    return null;
+  }
+  // As for tool arguments: class-transformer would take an own "constructor" key for the class to build and throw.
+  const odd = constructorKeyAt(row.data, '');
+  if (odd !== null) {
+    if (odd === 'constructor') report(odd, `is not a column of a ${spec.kind} import`, spec.columns.join(', '));
+    else report(odd, 'holds a key named "constructor", which no column accepts', null);
     return null;
   }
   const dto = plainToInstance(spec.dto, row.data, { enableImplicitConversion: false });
