@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +15,7 @@ import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { callTool, connectStreamable, type ConnectedClient } from '../support/mcp-clients';
 import { untilCaughtUp } from '../support/mcp-stack';
-import { freePort } from '../support/free-port';
+import { embeddedStackEnv } from '../support/embedded-stack-env';
 
 /**
  * get_account_brief end to end: csmcp serve in this process (for the connectors' OAuth callback), the
@@ -127,16 +126,7 @@ describe('get_account_brief: csmcp and its connectors in one brief', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'csmcp-brief-e2e-'));
-    const port = await freePort();
-    env = {
-      DATA_DIR: join(dir, 'data'),
-      DATABASE_URL: undefined,
-      DATABASE_SCHEMA: undefined,
-      EVENTSTORE_URL: undefined,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CONNECTOR_TOKEN_KEY: randomBytes(32).toString('base64'),
-    };
+    env = await embeddedStackEnv(dir);
     config = loadConfig({ ...(env as Record<string, string>), LOG_LEVEL: 'silent' });
     [oauth, legacy, slow] = await Promise.all([startOAuthMcpServer(), startLegacySseServer(), startSlowServer(3_000)]);
     await ok(['users', 'add', '--email', 'admin@example.com', '--name', 'Ada Admin', '--role', 'admin']);

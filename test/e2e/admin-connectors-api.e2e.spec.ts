@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { untilCaughtUp } from '../support/mcp-stack';
 import { freePort } from '../support/free-port';
+import { embeddedStackEnv } from '../support/embedded-stack-env';
 
 /**
  * The connectors' part of the admin API (/admin/api/connectors, /admin/api/brief-sources) against
@@ -72,16 +72,7 @@ describe('admin API: connectors and brief sources', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'csmcp-admin-connectors-'));
-    const port = await freePort();
-    env = {
-      DATA_DIR: join(dir, 'data'),
-      DATABASE_URL: undefined,
-      DATABASE_SCHEMA: undefined,
-      EVENTSTORE_URL: undefined,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CONNECTOR_TOKEN_KEY: randomBytes(32).toString('base64'),
-    };
+    env = await embeddedStackEnv(dir);
     [oauth, legacy] = await Promise.all([startOAuthMcpServer(), startLegacySseServer()]);
     adaId = (JSON.parse(await ok(['users', 'add', '--email', 'ada@example.com', '--name', 'Ada Admin', '--role', 'admin', '--json'])) as Array<{ user_id: string }>)[0].user_id;
     await ok(['users', 'add', '--email', 'ben@example.com', '--name', 'Ben', '--role', 'csm']);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { browserSkipReason, launchChromium, type HeadlessBrowser } from '../supp
 import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { pngFacts } from '../support/png';
-import { freePort } from '../support/free-port';
+import { embeddedStackEnv } from '../support/embedded-stack-env';
 
 /**
  * The admin console's Connectors page (issue 7) in headless Chromium against a real csmcp (in this
@@ -63,16 +62,7 @@ describeBrowser(`the admin console's Connectors page in headless Chromium${skipR
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'csmcp-console-connectors-e2e-'));
-    const port = await freePort();
-    env = {
-      DATA_DIR: join(dir, 'data'),
-      DATABASE_URL: undefined,
-      DATABASE_SCHEMA: undefined,
-      EVENTSTORE_URL: undefined,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CONNECTOR_TOKEN_KEY: randomBytes(32).toString('base64'),
-    };
+    env = await embeddedStackEnv(dir);
     config = loadConfig({ ...(env as Record<string, string>), LOG_LEVEL: 'silent' });
     [oauth, legacy] = await Promise.all([startOAuthMcpServer(), startLegacySseServer()]);
     await cli(['users', 'add', '--email', ADMIN, '--name', 'Ada Admin', '--role', 'admin']);

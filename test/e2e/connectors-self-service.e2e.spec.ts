@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { runCli } from '../support/cli';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../support/external-mcp-servers';
 import { callTool, connectStreamable, toolError, type ConnectedClient } from '../support/mcp-clients';
 import { untilCaughtUp } from '../support/mcp-stack';
-import { freePort } from '../support/free-port';
+import { embeddedStackEnv } from '../support/embedded-stack-env';
 
 /**
  * A user authorises a user-specific connector themselves, through the MCP tool authorize_connector
@@ -83,16 +82,7 @@ describe('authorize_connector: users authorise their own accounts', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'csmcp-self-service-e2e-'));
-    const port = await freePort();
-    env = {
-      DATA_DIR: join(dir, 'data'),
-      DATABASE_URL: undefined,
-      DATABASE_SCHEMA: undefined,
-      EVENTSTORE_URL: undefined,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CONNECTOR_TOKEN_KEY: randomBytes(32).toString('base64'),
-    };
+    env = await embeddedStackEnv(dir);
     desk = await startOAuthMcpServer();
     await ok(['users', 'add', '--email', 'admin@example.com', '--name', 'Ada Admin', '--role', 'admin']);
     annId = (JSON.parse(await ok(['users', 'add', '--email', 'ann@example.com', '--name', 'Ann', '--role', 'csm', '--json'])) as Array<{ user_id: string }>)[0].user_id;

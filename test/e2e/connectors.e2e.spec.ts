@@ -11,7 +11,7 @@ import { EVENT_STORE } from '../../src/infrastructure/tokens';
 import { startServer, type RunningServer } from '../../src/server';
 import { runCli } from '../support/cli';
 import { startLegacySseServer, startOAuthMcpServer, type LegacySseServer, type OAuthMcpServer } from '../support/external-mcp-servers';
-import { freePort } from '../support/free-port';
+import { embeddedStackEnv } from '../support/embedded-stack-env';
 
 /**
  * Outbound connectors end to end: csmcp serve (in this process, for the OAuth callback), the CLI as
@@ -68,16 +68,7 @@ describe('outbound connectors (csmcp as an MCP client)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'csmcp-connectors-e2e-'));
-    const port = await freePort();
-    env = {
-      DATA_DIR: join(dir, 'data'),
-      DATABASE_URL: undefined,
-      DATABASE_SCHEMA: undefined,
-      EVENTSTORE_URL: undefined,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CONNECTOR_TOKEN_KEY: randomBytes(32).toString('base64'),
-    };
+    env = await embeddedStackEnv(dir);
     config = loadConfig({ ...(env as Record<string, string>), LOG_LEVEL: 'silent' });
     [oauth, legacy] = await Promise.all([startOAuthMcpServer(), startLegacySseServer()]);
     await ok(['users', 'add', '--email', 'admin@example.com', '--name', 'Ada Admin', '--role', 'admin']);
