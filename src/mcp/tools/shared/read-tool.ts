@@ -68,7 +68,9 @@ export function queryInput(specs: Record<string, ReadArg>, args: Record<string, 
     throw new QueryError('INVALID_QUERY', `The arguments must be an object; accepted: ${accepted.join(', ') || 'none'}`);
   const input: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(args)) {
-    const spec = specs[name];
+    // Own keys only: "constructor" or "toString" must not find Object's (the MCP fuzz soak sent
+    // {"constructor": [...]} and the call failed INTERNAL), nor "__proto__" set the input's prototype.
+    const spec = Object.prototype.hasOwnProperty.call(specs, name) ? specs[name] : undefined;
     if (!spec) {
       const hint = name === 'after' ? ' (read-your-writes is automatic within a session)' : '';
       throw new QueryError('INVALID_QUERY', `${name} is not an argument of this tool${hint}; accepted: ${accepted.join(', ') || 'none'}`, { field: name });
