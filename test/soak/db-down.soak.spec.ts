@@ -169,16 +169,8 @@ describe('PostgreSQL unreachable under load (TCP proxy cut between csmcp and the
         expect({ name: w.name, events: n }).toEqual({ name: w.name, events: 1 });
       }
       const visible = new Set<string>();
-      for (const companyId of people.flatMap((p) => p.companies)) {
-        // Every page: both modes' writes together pass 100 CTAs on a company.
-        let cursor: string | null = null;
-        do {
-          const { result } = await load.call(ownerOf(companyId), 'list_ctas', { company_id: companyId, limit: 100, ...(cursor ? { cursor } : {}) });
-          const page = result?.structuredContent as { items: Array<{ name: string }>; next_cursor: string | null };
-          for (const cta of page.items) visible.add(cta.name);
-          cursor = page.next_cursor;
-        } while (cursor);
-      }
+      // Every page: both modes' writes together pass 100 CTAs on a company.
+      for (const companyId of people.flatMap((p) => p.companies)) for (const name of await load.ctaNames(ownerOf(companyId), companyId)) visible.add(name);
       expect(acknowledged.filter((w) => !visible.has(w.name)).map((w) => w.name)).toEqual([]);
 
       figures.push({

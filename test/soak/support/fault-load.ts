@@ -65,6 +65,19 @@ export class FaultLoad {
     return { record, result };
   }
 
+  /** The names of every CTA of a company its owner's `client` lists, page after page (a long run passes 100). */
+  async ctaNames(client: Client, companyId: string): Promise<Set<string>> {
+    const names = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const { result } = await this.call(client, 'list_ctas', { company_id: companyId, limit: 100, ...(cursor ? { cursor } : {}) });
+      const page = result?.structuredContent as { items: Array<{ name: string }>; next_cursor: string | null };
+      for (const cta of page.items) names.add(cta.name);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return names;
+  }
+
   /** One write of a new CTA, remembered with its idempotency key so a spec can retry it or look for it. */
   async write(client: Client, companyId: string, tag: string): Promise<WriteAttempt> {
     const name = `${tag} ${randomUUID().slice(0, 8)}`;
