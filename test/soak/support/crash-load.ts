@@ -165,22 +165,12 @@ export function startLoad(options: {
  * never trying to resume a cut response stream: in these soaks a cut stream means a killed server.
  */
 export async function connectWriter(mcpUrl: string, token: string, sessionId?: string): Promise<ConnectedClient & { transport: StreamableHTTPClientTransport }> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await connectOnce(mcpUrl, token, sessionId);
-    } catch (error) {
-      // A pooled keep-alive connection the server closed just then ("other side closed", seen once in
-      // 200 restarts): nothing reached the server, so connecting again is safe. A dead server refuses instead.
-      const cause = (error as { cause?: { code?: string } }).cause;
-      if (attempt >= 3 || !(error instanceof TypeError) || cause?.code !== 'UND_ERR_SOCKET') throw error;
-    }
-  }
-}
-
-async function connectOnce(mcpUrl: string, token: string, sessionId?: string): Promise<ConnectedClient & { transport: StreamableHTTPClientTransport }> {
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    // A connection per request: across 200 restarts a pooled keep-alive connection was now and then
+    // closed by the server just as a request went out on it ("fetch failed: other side closed",
+    // twice in the long SQLite run; most likely the idle-timeout race of keep-alive under load).
+    requestInit: { headers: { Authorization: `Bearer ${token}`, Connection: 'close' } },
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 100, maxReconnectionDelay: 100, reconnectionDelayGrowFactor: 1 },
     ...(sessionId ? { sessionId } : {}),
   });
